@@ -1,0 +1,213 @@
+"""publish(): the one way to announce that something happened (ARCHITECTURE §3).
+
+It stores an Activity row and its notifications in the current transaction, commits, and only
+then emits the Socket.IO events, sends the e-mails members asked for and fires the signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+
+from . import signals
+from .database import after_commit
+from .extensions import db
+from .models import Activity, EmailPreference, HiddenContent, Member, Notification
+from .registry import ActivityKind, registry
+
+CORE_KINDS: dict[str, ActivityKind] = {
+    "core.follow": ActivityKind("activity/core_follow.html", _l("Someone follows you")),
+    "core.role": ActivityKind("activity/core_role.html", _l("Your role changed")),
+    "core.hidden": ActivityKind("activity/core_hidden.html", _l("A moderator hid your content")),
+}
+
+
+def _object_ref(obj: Any) -> tuple[str | None, str | None]:
+    if obj is None:
+        return None, None
+    if isinstance(obj, tuple):
+        return obj[0], str(obj[1])
+    return obj.__tablename__, str(obj.id)
+
+
+def publish(
+    actor: Member | None,
+    verb: str,
+    obj: Any = None,
+    *,
+    audience: str = "members",
+    notify: Iterable[int] = (),
+    data: dict | None = None,
+    commit: bool = True,
+) -> Activity:
+    """Store ``actor verb obj`` for ``audience``, notify ``notify`` (member ids), then emit after commit.
+
+    ``verb`` is "<module>.<kind>"; ``obj`` a model instance or a (type, id) pair; ``audience``
+    is "public", "members", "member:<id>" or a module room ("<module>:<kind>:<id>").
+    """
+    object_type, object_id = _object_ref(obj)
+    actor_id = actor.id if actor else None
+    activity = Activity(
+        actor_id=actor_id,
+        verb=verb,
+        module=registry.module_of_verb(verb),
+        object_type=object_type,
+        object_id=object_id,
+        audience=audience,
+        data=data or {},
+    )
+    db.session.add(activity)
+    db.session.flush()
+    recipients = sorted({int(m) for m in notify if m is not None and m != actor_id})
+    if recipients:
+        db.session.execute(
+            Notification.__table__.insert(),
+            [{"member_id": m, "activity_id": activity.id, "kind": verb, "created_at": activity.created_at}
+             for m in recipients],
+        )
+    activity_id = activity.id
+    app = current_app._get_current_object()
+    after_commit(lambda: _after_commit(app, activity_id, verb, audience, recipients))
+    if commit:
+        db.session.commit()
+    return activity
+
+
+def _after_commit(app, activity_id: int, verb: str, audience: str, recipients: list[int]) -> None:
+    from . import realtime
+
+    with app.app_context():
+        realtime.emit_activity(activity_id, verb, audience)
+        if recipients:
+            counts = unread_counts(recipients)
+            for member_id in recipients:
+                realtime.emit_to_member(
+                    member_id, "notification", {"activity_id": activity_id, "unread": counts.get(member_id, 0)}
+                )
+            _email_notifications(activity_id, verb, recipients)
+        activity = db.session.get(Activity, activity_id)
+        signals.activity_published.send(app, activity=activity)
+
+
+
+def unread_counts(member_ids: list[int]) -> dict[int, int]:
+    """Unread notifications per member, in one query."""
+    rows = db.session.execute(
+        select(Notification.member_id, func.count())
+        .where(Notification.member_id.in_(member_ids), Notification.read_at.is_(None))
+        .group_by(Notification.member_id)
+    ).all()
+    return dict(rows)
+
+
+def unread_count(member_id: int) -> int:
+    return unread_counts([member_id]).get(member_id, 0)
+
+
+def email_enabled(member_id: int, kind: str) -> bool:
+    pref = db.session.get(EmailPreference, (member_id, kind))
+    if pref is not None:
+        return pref.enabled
+    activity_kind = registry.activity_kind(kind)
+    return bool(activity_kind and activity_kind.email_default)
+
+
+def _email_notifications(activity_id: int, verb: str, recipients: list[int]) -> None:
+    from .mail import send_mail
+
+    kind = registry.activity_kind(verb)
+    default = bool(kind and kind.email_default)
+    prefs = dict(
+        db.session.execute(
+            select(EmailPreference.member_id, EmailPreference.enabled).where(
+                EmailPreference.kind == verb, EmailPreference.member_id.in_(recipients)
+            )
+        ).all()
+    )
+    wanted = [m for m in recipients if prefs.get(m, default)]
+    if not wanted:
+        return
+    activity = db.session.get(Activity, activity_id)
+    base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
+    for member in db.session.scalars(select(Member).where(Member.id.in_(wanted), Member.erased_at.is_(None))):
+        with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            text = activity_text(activity)
+            body = gettext("%(text)s\n\nSee it on %(url)s\n\nTo stop these e-mails: %(prefs)s",
+                           text=text, url=f"{base}/notifications", prefs=f"{base}/profile/notifications")
+            send_mail(member.email, f"[{current_app.config['TERREAU_NAME']}] {text}", body)
+
+
+def activity_text(activity: Activity) -> str:
+    """A one-line plain-text description, for e-mails and text alternatives."""
+    html = render_activity(activity, mode="text")
+    return " ".join(html.split())
+
+
+def render_activity(activity: Activity, mode: str = "feed") -> str:
+    """Render one activity with its kind's template, or the generic one for unknown kinds."""
+    kind = registry.activity_kind(activity.verb)
+    templates = [kind.template] if kind and kind.template else []
+    templates.append("activity/generic.html")
+    return render_template(templates, activity=activity, mode=mode)
+
+
+def visible_audiences(member: Member) -> list[str]:
+    """Audiences a member may see: everyone's, their own, and those enabled modules grant."""
+    audiences = ["public", "members", f"member:{member.id}"]
+    for module in registry.enabled():
+        audiences.extend(module.audiences(member))
+    return audiences
+
+
+def visible_activities(member: Member, *, after: int | None = None, before: int | None = None,
+                       limit: int = 20, actor_id: int | None = None):
+    """Activities the member may see, of enabled modules, not hidden, newest first (keyset)."""
+    modules = ["core", *(m.name for m in registry.enabled())]
+    query = (
+        select(Activity)
+        .outerjoin(
+            HiddenContent,
+            and_(HiddenContent.content_type == Activity.object_type, HiddenContent.content_id == Activity.object_id),
+        )
+        .where(
+            Activity.module.in_(modules),
+            Activity.audience.in_(visible_audiences(member)),
+            HiddenContent.content_id.is_(None),
+        )
+    )
+    if actor_id is not None:
+        query = query.where(Activity.actor_id == actor_id)
+    if after is not None:
+        query = query.where(Activity.id > after).order_by(Activity.id.asc())
+    else:
+        if before is not None:
+            query = query.where(Activity.id < before)
+        query = query.order_by(Activity.id.desc())
+    rows = list(db.session.scalars(query.limit(limit)))
+    if after is not None:
+        rows.reverse()
+    return rows
+
+
+def hidden_filter(content_type_col, content_id_col):
+    """A WHERE clause excluding hidden content, for modules' own queries."""
+    return ~select(HiddenContent.content_id).where(
+        HiddenContent.content_type == content_type_col, HiddenContent.content_id == content_id_col
+    ).exists()
+
+
+def activity_url(activity: Activity) -> str | None:
+    endpoint = (activity.data or {}).get("endpoint")
+    if not endpoint:
+        return None
+    try:
+        return url_for(endpoint, **(activity.data.get("args") or {}))
+    except Exception:  # noqa: BLE001 - a module switched off or renamed its endpoint: no link
+        return None
+
+

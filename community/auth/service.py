@@ -1,0 +1,185 @@
+"""Accounts: password policy, hashing, login sessions, reset tokens. Plain functions, no HTTP."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import current_app, session
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from .. import signals
+from ..extensions import db, login_manager
+from ..models import ConsentRecord, Member, MemberSession, record
+from ..timeutil import utcnow
+
+HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+PROCESSING_NOTICE_VERSION = "2026-11"
+_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, *, handle: str = "", email: str = "") -> str | None:
+    """Why a password is refused, or None. Length and commonness only: no composition rules."""
+    if len(password) < MIN_PASSWORD:
+        return _l("Use at least %(n)d characters.", n=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        return _l("Use at most %(n)d characters.", n=MAX_PASSWORD)
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(lowered)) < 3:
+        return _l("This password is too common; choose another one.")
+    for personal in (handle.lower(), email.lower().split("@")[0]):
+        if personal and len(personal) >= 4 and personal in lowered and len(lowered) - len(personal) < 6:
+            return _l("This password is too close to your handle or e-mail.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def find_by_login(identifier: str) -> Member | None:
+    """A member by e-mail or handle (case-insensitive)."""
+    key = identifier.strip().lower().lstrip("@")
+    column = Member.email if "@" in key else Member.handle
+    return db.session.scalar(select(Member).where(column == key))
+
+
+def check_login(identifier: str, password: str) -> Member | None:
+    member = find_by_login(identifier)
+    if member is None:
+        # Same cost as a real check, so timing does not reveal which accounts exist.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if member.erased_at is not None or not check_password_hash(member.password_hash, password):
+        return None
+    return member
+
+
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
+
+
+def create_member(*, handle: str, display_name: str, email: str, password: str, role: str = "member",
+                  locale: str | None = None, consent: bool = True) -> Member:
+    """Create a member (caller commits). Handles and e-mails are stored lower-case."""
+    member = Member(
+        handle=handle.strip().lower(),
+        display_name=display_name.strip(),
+        email=email.strip().lower(),
+        password_hash=hash_password(password),
+        role=role,
+        locale=locale,
+    )
+    db.session.add(member)
+    db.session.flush()
+    if consent:
+        db.session.add(ConsentRecord(member_id=member.id, purpose="processing_notice",
+                                     version=PROCESSING_NOTICE_VERSION, given=True))
+    return member
+
+
+def handle_taken(handle: str) -> bool:
+    return db.session.scalar(select(func.count()).where(Member.handle == handle.strip().lower())) > 0
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(select(func.count()).where(Member.email == email.strip().lower())) > 0
+
+
+def start_session(member: Member) -> None:
+    """Log in: a new server-side session row whose random id goes in the cookie."""
+    sid = secrets.token_urlsafe(32)
+    db.session.add(MemberSession(id=sid, member_id=member.id))
+    db.session.commit()
+    member.session_id = sid
+    session.permanent = True
+    login_user(member)
+
+
+def end_session(member: Member) -> None:
+    """Log out: delete the session row (the old cookie is refused) and close its sockets."""
+    from ..realtime import disconnect_member
+
+    sid = member.session_id
+    db.session.execute(delete(MemberSession).where(MemberSession.id == sid))
+    disconnect_member(member.id, sid)
+    db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def end_all_sessions(member_id: int) -> None:
+    """Every login of the member ends, in every process (suspension, password reset)."""
+    from ..realtime import disconnect_member
+
+    db.session.execute(delete(MemberSession).where(MemberSession.member_id == member_id))
+    disconnect_member(member_id)
+
+
+@login_manager.user_loader
+def _load_member(user_id: str) -> Member | None:
+    """The cookie names "<member id>:<session id>"; both must match a live session (one query)."""
+    member_id, _, sid = user_id.partition(":")
+    if not member_id.isdigit() or not sid:
+        return None
+    member = db.session.scalar(
+        select(Member)
+        .join(MemberSession, MemberSession.member_id == Member.id)
+        .where(Member.id == int(member_id), MemberSession.id == sid)
+    )
+    if member is None or not member.is_active:
+        return None
+    member.session_id = sid
+    return member
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="terreau-password-reset")
+
+
+def reset_token(member: Member) -> str:
+    """A signed token naming the member and a fingerprint of the current password hash:
+    it stops working once used (the hash changes) or after TERREAU_RESET_TOKEN_MAX_AGE seconds."""
+    return _serializer().dumps({"m": member.id, "h": member.password_hash[-16:]})
+
+
+def member_for_reset(token: str) -> tuple[Member | None, str | None]:
+    """(member, None) for a valid token, else (None, "expired" | "invalid")."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["TERREAU_RESET_TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        return None, "expired"
+    except BadSignature:
+        return None, "invalid"
+    member = db.session.get(Member, data.get("m"))
+    if member is None or member.erased_at is not None or member.password_hash[-16:] != data.get("h"):
+        return None, "invalid"
+    return member, None
+
+
+def set_password(member: Member, password: str, actor: Member | None = None) -> None:
+    member.password_hash = hash_password(password)
+    end_all_sessions(member.id)
+    record(actor or member, "member.password", f"member:{member.id}")
+
+
+def suspend(member: Member, reason: str, by: Member) -> None:
+    member.suspended_at = utcnow()
+    member.suspension_reason = reason
+    end_all_sessions(member.id)
+    record(by, "member.suspend", f"member:{member.id}", reason=reason)
+    db.session.commit()
+    signals.member_suspended.send(current_app._get_current_object(), member_id=member.id, by_id=by.id)
+
+
+def unsuspend(member: Member, by: Member) -> None:
+    member.suspended_at = None
+    member.suspension_reason = None
+    record(by, "member.unsuspend", f"member:{member.id}")
+    db.session.commit()

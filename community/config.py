@@ -1,0 +1,76 @@
+"""Settings, read from ``TERREAU_*`` environment variables (documented in docs/operator.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    """TERREAU_SECRET_KEY, else a random key kept in instance/secret_key so sessions survive restarts."""
+    if os.environ.get("TERREAU_SECRET_KEY"):
+        return os.environ["TERREAU_SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping; ``overrides`` (tests, app.py flags) win over the environment."""
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", os.environ.get("TERREAU_INSTANCE", ROOT / "instance")))
+    instance.mkdir(parents=True, exist_ok=True)
+    redis_url = os.environ.get("TERREAU_REDIS_URL") or None
+    config = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": overrides.pop("SECRET_KEY", None) or _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "TERREAU_DATABASE_URL", f"sqlite:///{instance / 'terreau.db'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TERREAU_SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("TERREAU_SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        "TERREAU_REDIS_URL": redis_url,
+        "TERREAU_SMTP_URL": os.environ.get("TERREAU_SMTP_URL") or None,
+        "TERREAU_MAIL_FROM": os.environ.get("TERREAU_MAIL_FROM", "Terreau <noreply@localhost>"),
+        "TERREAU_BASE_URL": os.environ.get("TERREAU_BASE_URL", "http://127.0.0.1:5000"),
+        "TERREAU_NAME": os.environ.get("TERREAU_NAME", "Terreau"),
+        "TERREAU_TIMEZONE": os.environ.get("TERREAU_TIMEZONE", "Europe/Paris"),
+        "TERREAU_UPLOAD_DIR": os.environ.get("TERREAU_UPLOAD_DIR", str(instance / "uploads")),
+        "TERREAU_AVATAR_MAX_BYTES": int(os.environ.get("TERREAU_AVATAR_MAX_BYTES", str(2 * 1024 * 1024))),
+        "TERREAU_RESET_TOKEN_MAX_AGE": int(os.environ.get("TERREAU_RESET_TOKEN_MAX_AGE", "3600")),
+        "TERREAU_SOCKETIO_CORS": os.environ.get("TERREAU_SOCKETIO_CORS") or None,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("TERREAU_MAX_REQUEST_BYTES", str(16 * 1024 * 1024))),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("TERREAU_DEFAULT_LOCALE", "fr"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "TERREAU_LOCALES": ("fr", "en"),
+        "RATELIMIT_ENABLED": _flag("TERREAU_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "TERREAU_LIMIT_LOGIN": os.environ.get("TERREAU_LIMIT_LOGIN", "10 per minute;50 per hour"),
+        "TERREAU_LIMIT_REGISTER": os.environ.get("TERREAU_LIMIT_REGISTER", "5 per hour"),
+        "TERREAU_LIMIT_RESET": os.environ.get("TERREAU_LIMIT_RESET", "5 per hour"),
+        "TERREAU_LIMIT_POST": os.environ.get("TERREAU_LIMIT_POST", "30 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("TERREAU_SECURE_COOKIES", False),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "TERREAU_COUNT_QUERIES": _flag("TERREAU_COUNT_QUERIES", False),
+    }
+    config.update(overrides)
+    return config

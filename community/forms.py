@@ -1,0 +1,38 @@
+"""Form helpers shared by the core and modules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+
+class TagListField(StringField):
+    """Comma-separated tags, normalised to a sorted list of lower-case unique names."""
+
+    def __init__(self, *args, max_tags: int = 20, max_length: int = 40, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_tags = max_tags
+        self.max_length = max_length
+
+    def _value(self):
+        if isinstance(self.data, list):
+            return ", ".join(self.data)
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        raw = valuelist[0] if valuelist else ""
+        self.raw = raw
+        names = []
+        for part in raw.replace(";", ",").split(","):
+            name = " ".join(part.strip().lower().lstrip("#").split())
+            if name and name not in names:
+                names.append(name)
+        self.data = names
+
+    def pre_validate(self, form):
+        if len(self.data or []) > self.max_tags:
+            raise ValidationError(_l("At most %(n)d tags.", n=self.max_tags))
+        for name in self.data or []:
+            if len(name) > self.max_length:
+                raise ValidationError(_l("Each tag has at most %(n)d characters.", n=self.max_length))

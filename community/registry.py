@@ -1,0 +1,275 @@
+"""The module contract, the registry of loaded modules, their runtime on/off state, the 404 guard.
+
+Every module is always loaded (its blueprint registered at start-up); whether it is *enabled*
+is read from the ``module_state`` table once per request, so a change made by one worker
+process is seen by all of them on their next request.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, abort, g, has_request_context, request
+from sqlalchemy import select
+
+from .extensions import db
+from .models.settings import ModuleState
+from .timeutil import utcnow
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,30}$")
+FAMILIES = ("influence", "collaboration", "coordination")
+CORE = "core"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A menu entry, as data: the layout turns it into a link."""
+
+    endpoint: str  # Flask endpoint name, e.g. "influence.feed"
+    label: Any  # a lazy_gettext string
+    section: str = "main"  # "main" (top bar), "user" (member menu) or "admin"
+    order: int = 50  # smaller first
+
+
+@dataclass(frozen=True)
+class HomeWidget:
+    """A block on the home page; ``context(member)`` returns the template's variables."""
+
+    template: str  # e.g. "influence/widgets/trending.html"
+    order: int = 50
+    context: Callable[[Any], dict] | None = None
+
+
+@dataclass(frozen=True)
+class ActivityKind:
+    """How an activity verb is shown and whether it may e-mail its notifications."""
+
+    template: str | None = None  # None: the core's generic template
+    label: Any = None  # lazy string naming the kind in notification preferences
+    email_default: bool = False  # e-mail notifications off by default (ARCHITECTURE: opt-in)
+
+
+@dataclass(frozen=True)
+class ContentKind:
+    """A reportable kind of content. ``load(id)`` returns a ContentRef or None."""
+
+    label: Any
+    load: Callable[[str], ContentRef | None]
+
+
+@dataclass(frozen=True)
+class ContentRef:
+    title: str
+    url: str
+    author_id: int | None
+    excerpt: str = ""
+
+
+@dataclass
+class Module:
+    """What a module declares in its ``modules/<name>/__init__.py`` as ``MODULE``."""
+
+    name: str  # one slug: blueprint, URL prefix /<name>, templates <name>/, tables <name>_*, verbs <name>.*
+    family: str  # one of FAMILIES; shown on the admin page and used by the assessment
+    label: Any  # lazy string for the admin page
+    description: Any  # lazy string for the admin page
+    blueprint: Blueprint  # registered at start-up whatever the state; guarded by the 404 check
+    default_enabled: bool = True  # state when module_state has no row for it
+    requires: tuple[str, ...] = ()  # modules that must be on for this one to be on (cascade)
+    nav_items: Callable[[Any], Iterable[NavItem]] = lambda member: ()  # shown only while enabled
+    home_widgets: tuple[HomeWidget, ...] = ()  # composed by the core home page while enabled
+    activity_kinds: dict[str, ActivityKind] = field(default_factory=dict)  # verb → how it is shown
+    content_kinds: dict[str, ContentKind] = field(default_factory=dict)  # "<name>.<kind>" → reportable
+    settings: dict[str, Any] = field(default_factory=dict)  # defaults for the module's own settings
+    probes: tuple[Callable, ...] = ()  # self-assessment contributions (ARCHITECTURE §6)
+    subscriptions: dict[Any, Iterable[Callable]] = field(default_factory=dict)  # signal → receivers
+    rooms: dict[str, Callable[[Any, str], bool]] = field(default_factory=dict)  # room kind → may join?
+    audiences: Callable[[Any], Iterable[str]] = lambda member: ()  # extra activity audiences of a member
+    seed_demo: Callable[[Any], None] | None = None  # demo data, called by seed-demo
+    on_enable: Callable[[], None] | None = None  # may add data, never delete it
+    on_disable: Callable[[], None] | None = None  # may add data, never delete it
+    delete_data: Callable[[], int] | None = None  # the separate, confirmed "delete this module's data"
+
+    def tables(self) -> list[str]:
+        """The module's tables: every table whose name starts with ``<name>_``."""
+        return sorted(t for t in db.metadata.tables if t.startswith(f"{self.name}_"))
+
+
+class Registry:
+    """The loaded modules, in load order, and the per-request view of which are enabled."""
+
+    def __init__(self) -> None:
+        self.modules: dict[str, Module] = {}
+
+    def __iter__(self):
+        return iter(self.modules.values())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.modules
+
+    def get(self, name: str) -> Module | None:
+        return self.modules.get(name)
+
+    def add(self, module: Module) -> None:
+        """Check the naming rule (one slug everywhere) and the contract, then keep the module."""
+        problems = []
+        if not NAME_RE.match(module.name) or module.name == CORE:
+            problems.append(f"name {module.name!r} must be a lower-case slug other than 'core'")
+        if module.family not in FAMILIES:
+            problems.append(f"family {module.family!r} is not one of {FAMILIES}")
+        if module.blueprint.name != module.name:
+            problems.append(f"blueprint is named {module.blueprint.name!r}, not {module.name!r}")
+        if module.blueprint.url_prefix != f"/{module.name}":
+            problems.append(f"blueprint url_prefix is {module.blueprint.url_prefix!r}, not '/{module.name}'")
+        for verb in module.activity_kinds:
+            if not verb.startswith(f"{module.name}."):
+                problems.append(f"activity verb {verb!r} must start with '{module.name}.'")
+        for kind in module.content_kinds:
+            if not kind.startswith(f"{module.name}."):
+                problems.append(f"content kind {kind!r} must start with '{module.name}.'")
+        if problems:
+            raise RuntimeError(f"module {module.name}: " + "; ".join(problems))
+        self.modules[module.name] = module
+
+    def discover(self, package: str = "modules") -> None:
+        """Import every sub-package of ``package`` that declares MODULE (the core names none)."""
+        root = importlib.import_module(package)
+        for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
+            mod = importlib.import_module(f"{package}.{info.name}")
+            module = getattr(mod, "MODULE", None)
+            if isinstance(module, Module):
+                self.add(module)
+        for module in self:
+            for needed in module.requires:
+                if needed not in self.modules:
+                    raise RuntimeError(f"module {module.name} requires unknown module {needed}")
+
+    # --- state -------------------------------------------------------------------------
+
+    def stored_flags(self) -> dict[str, bool]:
+        """Each module's own switch: its module_state row, else its default (one query)."""
+        rows = dict(db.session.execute(select(ModuleState.name, ModuleState.enabled)).all())
+        return {name: rows.get(name, m.default_enabled) for name, m in self.modules.items()}
+
+    def effective(self, flags: dict[str, bool]) -> dict[str, bool]:
+        """A module is on when its switch is on and every module it requires is on."""
+        result: dict[str, bool] = {}
+
+        def on(name: str, seen: frozenset = frozenset()) -> bool:
+            if name in result:
+                return result[name]
+            if name in seen:
+                return False
+            module = self.modules[name]
+            value = flags.get(name, False) and all(on(r, seen | {name}) for r in module.requires)
+            result[name] = value
+            return value
+
+        for name in self.modules:
+            on(name)
+        return result
+
+    def enabled_map(self) -> dict[str, bool]:
+        """The effective state, read once per request (cached on ``g``)."""
+        if has_request_context():
+            if "terreau_modules" not in g:
+                g.terreau_modules = self.effective(self.stored_flags())
+            return g.terreau_modules
+        return self.effective(self.stored_flags())
+
+    def is_enabled(self, name: str) -> bool:
+        if name == CORE:
+            return True
+        return self.enabled_map().get(name, False)
+
+    def enabled(self) -> list[Module]:
+        states = self.enabled_map()
+        return [m for m in self if states.get(m.name)]
+
+    def why_disabled(self, name: str) -> list[str]:
+        """The required modules that are off and so keep ``name`` off (for the admin page)."""
+        states = self.enabled_map()
+        return [r for r in self.modules[name].requires if not states.get(r)]
+
+    def dependants(self, name: str) -> list[str]:
+        return [m.name for m in self if name in m.requires]
+
+    def set_enabled(self, name: str, enabled: bool, actor=None) -> None:
+        """Switch a module (audit-logged). Data is never deleted; on_enable/on_disable may add."""
+        from .models import record
+
+        module = self.modules[name]
+        row = db.session.get(ModuleState, name)
+        was = row.enabled if row else module.default_enabled
+        if row is None:
+            row = ModuleState(name=name, enabled=enabled)
+            db.session.add(row)
+        row.enabled = enabled
+        row.changed_at = utcnow()
+        row.changed_by_id = actor.id if actor else None
+        record(actor, "module.enable" if enabled else "module.disable", f"module:{name}", was=was)
+        hook = module.on_enable if enabled else module.on_disable
+        if hook and was != enabled:
+            hook()
+        db.session.commit()
+        if has_request_context():
+            g.pop("terreau_modules", None)
+
+    def module_of_verb(self, verb: str) -> str:
+        return verb.split(".", 1)[0]
+
+    def activity_kind(self, verb: str) -> ActivityKind | None:
+        from .activity import CORE_KINDS
+
+        if verb in CORE_KINDS:
+            return CORE_KINDS[verb]
+        module = self.modules.get(self.module_of_verb(verb))
+        return module.activity_kinds.get(verb) if module else None
+
+    def content_kind(self, content_type: str) -> ContentKind | None:
+        from .moderation_kinds import CORE_CONTENT_KINDS
+
+        if content_type in CORE_CONTENT_KINDS:
+            return CORE_CONTENT_KINDS[content_type]
+        module = self.modules.get(content_type.split(".", 1)[0])
+        return module.content_kinds.get(content_type) if module else None
+
+
+registry = Registry()
+
+
+def guard_disabled_modules() -> None:
+    """before_request: any endpoint (page, JSON, static) of a disabled module answers 404."""
+    blueprint = request.blueprint
+    if not blueprint:
+        return
+    name = blueprint.split(".", 1)[0]
+    if name in registry and not registry.is_enabled(name):
+        abort(404)
+
+
+def init_app(app: Flask) -> None:
+    """Load the modules, register every blueprint and the guard, wire the subscriptions."""
+    from . import signals
+
+    if not registry.modules:
+        registry.discover()
+    for module in registry:
+        if module.blueprint.name not in app.blueprints:
+            app.register_blueprint(module.blueprint)
+    app.before_request(guard_disabled_modules)
+    signals.connect_module_subscriptions(registry)
+    app.extensions["terreau_registry"] = registry
+
+
+
+def module_blueprint(name: str, import_name: str) -> Blueprint:
+    """The blueprint a module declares: named ``name``, mounted at ``/<name>``, with its own
+    ``templates/`` (holding ``<name>/…``) and ``static/`` (served at ``/<name>/static/…``)."""
+    return Blueprint(name, import_name, url_prefix=f"/{name}", template_folder="templates",
+                     static_folder="static", static_url_path="/static")

@@ -1,0 +1,179 @@
+"""Web wiring of the core: layout context, navigation, error pages, security headers, first run."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .activity import activity_url, render_activity, unread_count
+from .database import is_locked_error
+from .extensions import db, login_manager
+from .markdown import render_markdown
+from .models import Member
+from .registry import NavItem, registry
+
+log = logging.getLogger("terreau.web")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; media-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+CORE_NAV = (
+    NavItem("core.home", _l("Home"), "main", 0),
+    NavItem("members.directory", _l("Members"), "main", 90),
+    NavItem("members.profile", _l("My profile"), "user", 10),
+    NavItem("members.edit_profile", _l("Edit my profile"), "user", 20),
+    NavItem("core.notifications", _l("Notifications"), "user", 30),
+    NavItem("members.email_preferences", _l("E-mail preferences"), "user", 40),
+)
+MODERATOR_NAV = (NavItem("moderation.queue", _l("Moderation"), "admin", 10),)
+ADMIN_NAV = (
+    NavItem("admin.modules", _l("Modules"), "admin", 20),
+    NavItem("admin.members", _l("Members and roles"), "admin", 30),
+    NavItem("admin.audit", _l("Audit log"), "admin", 40),
+)
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("Too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+    503: _l("Busy, try again"),
+}
+ERROR_TEXTS = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("You do not have the right to see this page."),
+    404: _l("This page does not exist, or is not available."),
+    405: _l("This address does not accept this kind of request."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many attempts in a short time. Wait a little and try again."),
+    500: _l("An unexpected error happened. It has been logged; please try again."),
+    503: _l("The server is busy right now. Nothing was lost: try again in a moment."),
+}
+
+
+def nav_items(member) -> dict[str, list[NavItem]]:
+    """Menus by section: the core's, then each enabled module's, sorted by order."""
+    items = list(CORE_NAV) if member.is_authenticated else [CORE_NAV[0]]
+    if member.is_authenticated:
+        for module in registry.enabled():
+            items.extend(module.nav_items(member))
+        if member.has_role("moderator"):
+            items.extend(MODERATOR_NAV)
+        if member.has_role("admin"):
+            items.extend(ADMIN_NAV)
+    sections: dict[str, list[NavItem]] = {}
+    for item in sorted(items, key=lambda i: (i.order, str(i.label))):
+        sections.setdefault(item.section, []).append(item)
+    return sections
+
+
+def nav_url(item: NavItem) -> str:
+    if item.endpoint == "members.profile":
+        return url_for(item.endpoint, handle=current_user.handle)
+    return url_for(item.endpoint)
+
+
+def avatar_url(member) -> str | None:
+    if member is None or not member.avatar:
+        return None
+    return url_for("core.media", kind="avatars", name=member.avatar)
+
+
+def _error_response(code: int, message=None):
+    if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(message or ERROR_TEXTS.get(code, "")), status=code), code
+    return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
+                           message=message or ERROR_TEXTS.get(code, "")), code
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.globals.update(
+        render_activity=render_activity, activity_url=activity_url, nav_url=nav_url, avatar_url=avatar_url,
+        registry=registry, get_locale=get_locale,
+    )
+
+    @app.context_processor
+    def _layout_context():
+        member = current_user
+        unread = 0
+        if member.is_authenticated and request.endpoint != "static":
+            unread = unread_count(member.id)
+        return {"nav": nav_items(member), "unread": unread, "locales": app.config["TERREAU_LOCALES"],
+                "site_name": app.config["TERREAU_NAME"]}
+
+    @app.before_request
+    def _first_run():
+        """An empty installation sends every page to the set-up form of the first admin."""
+        if app.extensions.get("terreau_has_members"):
+            return None
+        if request.endpoint in {"auth.setup", "static", "core.health", "core.set_language", "auth.notice"}:
+            return None
+        if db.session.scalar(select(func.count()).select_from(Member)) == 0:
+            return redirect(url_for("auth.setup"))
+        app.extensions["terreau_has_members"] = True
+        return None
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if current_user and current_user.is_authenticated and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _error_response(400, _("The form expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error):
+        if error.code is None or error.code < 400:
+            return error
+        if error.code == 429:
+            return _error_response(429)
+        response = _error_response(error.code)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _db_error(error):
+        db.session.rollback()
+        if is_locked_error(error):
+            log.warning("database stayed locked: %s", error)
+            return _error_response(503)
+        log.exception("database error")
+        return _error_response(500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        return _error_response(500)
+

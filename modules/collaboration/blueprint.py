@@ -1,0 +1,8 @@
+"""URL rules of the collaboration module."""
+
+from community.registry import module_blueprint
+
+from . import views
+
+bp = module_blueprint("collaboration", __name__)
+bp.add_url_rule("/", view_func=views.index, endpoint="index")
