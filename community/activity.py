@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import and_, func, select
 
 from . import signals
@@ -144,16 +145,17 @@ def _email_notifications(activity_id: int, verb: str, recipients: list[int]) -> 
 
 def activity_text(activity: Activity) -> str:
     """A one-line plain-text description, for e-mails and text alternatives."""
-    html = render_activity(activity, mode="text")
-    return " ".join(html.split())
+    return " ".join(render_activity(activity, mode="text").striptags().split())
 
 
-def render_activity(activity: Activity, mode: str = "feed") -> str:
+def render_activity(activity: Activity, mode: str = "feed") -> Markup:
     """Render one activity with its kind's template, or the generic one for unknown kinds."""
     kind = registry.activity_kind(activity.verb)
     templates = [kind.template] if kind and kind.template else []
     templates.append("activity/generic.html")
-    return render_template(templates, activity=activity, mode=mode)
+    # Markup: the templates already escaped their values; a plain str would be escaped twice
+    # when a page includes it with {{ render_activity(...) }}.
+    return Markup(render_template(templates, activity=activity, mode=mode))
 
 
 def visible_audiences(member: Member) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -23,16 +23,18 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 def wants_write() -> bool:
     """True unless we are in a read-only request (a safe HTTP method, not marked as writing)."""
+    explicit = g.get("db_write") if has_app_context() else None
+    if explicit is not None:
+        return explicit
     if not has_request_context():
-        return True
-    if g.get("db_write"):
         return True
     return request.method not in READ_METHODS
 
 
-def mark_writing() -> None:
-    """Declare that this (GET-method) context will write, e.g. a Socket.IO handler that stores."""
-    g.db_write = True
+def mark_writing(writing: bool = True) -> None:
+    """Declare that this context will write (a Socket.IO handler that stores, True) or only
+    read (False: e.g. a test's outer context, so it never holds SQLite's write lock)."""
+    g.db_write = writing
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:

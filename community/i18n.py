@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from .extensions import babel
@@ -12,7 +12,8 @@ def select_locale() -> str:
     locales = current_app.config["TERREAU_LOCALES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in locales:
+    member_known = not g.get("database_down")  # the member cannot be loaded then
+    if member_known and current_user and current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale
     if session.get("lang") in locales:
         return session["lang"]
@@ -24,7 +25,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
+    if has_request_context() and not g.get("database_down") and current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["TERREAU_TIMEZONE"]
 

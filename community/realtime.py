@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 
 from flask import request
 from flask_login import current_user
@@ -63,11 +64,16 @@ def member_event(handler):
     return wrapper
 
 
+# Flask-SocketIO gives a new server (one per create_app) only the handlers declared before any
+# server existed; modules declare theirs on import, while the first app is built, so init_app
+# re-adds them to each later server.
+_module_events: list[tuple[str, str | None, Callable]] = []
+
+
 def module_event(module_name: str, event: str, namespace: str | None = None):
     """Register a module's socket event: refused while the module is off, rights re-checked."""
 
     def decorator(handler):
-        @socketio.on(event, namespace=namespace)
         @member_event
         @functools.wraps(handler)
         def wrapper(*args, **kwargs):
@@ -75,7 +81,8 @@ def module_event(module_name: str, event: str, namespace: str | None = None):
                 return {"ok": False, "error": "module_disabled"}
             return handler(*args, **kwargs)
 
-        return wrapper
+        _module_events.append((event, namespace, wrapper))
+        return socketio.on(event, namespace=namespace)(wrapper)
 
     return decorator
 
@@ -186,5 +193,7 @@ def init_app(app) -> None:
         "manage_session": False,
     }
     socketio.init_app(app, **options)
+    for event, namespace, handler in _module_events:
+        socketio.on(event, namespace=namespace)(handler)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -94,9 +94,16 @@ def avatar_url(member) -> str | None:
     return url_for("core.media", kind="avatars", name=member.avatar)
 
 
-def _error_response(code: int, message=None):
+def _error_response(code: int, message=None, *, database_down: bool = False):
     if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(message or ERROR_TEXTS.get(code, "")), status=code), code
+    if database_down:
+        # Context processors (ours, Flask-Login's) load the member: they would fail the same way,
+        # so this page is rendered straight from the template, and the locale from the headers.
+        g.database_down = True
+        template = current_app.jinja_env.get_template("error_plain.html")
+        return template.render(code=code, title=str(ERROR_TITLES[code]), message=str(message or ERROR_TEXTS[code]),
+                               retry=_("Try again"), lang=str(get_locale()), retry_url=request.full_path), code
     return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
                            message=message or ERROR_TEXTS.get(code, "")), code
 
@@ -115,12 +122,21 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _layout_context():
+        if g.get("database_down"):
+            return {}
         member = current_user
-        unread = 0
-        if member.is_authenticated and request.endpoint != "static":
-            unread = unread_count(member.id)
-        return {"nav": nav_items(member), "unread": unread, "locales": app.config["TERREAU_LOCALES"],
-                "site_name": app.config["TERREAU_NAME"]}
+        layout = {"locales": app.config["TERREAU_LOCALES"], "site_name": app.config["TERREAU_NAME"]}
+        if not member.is_authenticated:
+            return {**layout, "nav": nav_items(member), "unread": 0}
+        # Context processors run for every render_template, and feeds render each activity with
+        # its own template: build the menus and count unread notifications once per request
+        # (per member, role and module set), not once per feed item (bench/http_pages.py).
+        key = (member.id, member.role, tuple(m.name for m in registry.enabled()))
+        cached = g.get("terreau_layout")
+        if cached is None or cached[0] != key:
+            unread = unread_count(member.id) if request.endpoint != "static" else 0
+            cached = g.terreau_layout = (key, nav_items(member), unread)
+        return {**layout, "nav": cached[1], "unread": cached[2]}
 
     @app.before_request
     def _first_run():
@@ -143,7 +159,8 @@ def init_app(app) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if current_user and current_user.is_authenticated and "Cache-Control" not in headers:
+        member = g.get("_login_user")  # only if already loaded: never query the DB here
+        if member is not None and member.is_authenticated and "Cache-Control" not in headers:
             headers["Cache-Control"] = "private, no-store"
         return response
 
@@ -165,9 +182,9 @@ def init_app(app) -> None:
         db.session.rollback()
         if is_locked_error(error):
             log.warning("database stayed locked: %s", error)
-            return _error_response(503)
+            return _error_response(503, database_down=True)
         log.exception("database error")
-        return _error_response(500)
+        return _error_response(500, database_down=True)
 
     @app.errorhandler(Exception)
     def _unexpected(error):

@@ -7,12 +7,12 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import TagListField
 
-LANGUAGES = [("fr", "Français"), ("en", "English")]
+LANGUAGES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
@@ -30,6 +30,6 @@ class ProfileForm(FlaskForm):
         description=_l("Other members can then find you by name, commune, interest or skill. "
                        "Being listed can reveal your political commitment: it is your choice."))
     locale = SelectField(_l("Language"), choices=LANGUAGES)
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES])
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in TIMEZONES])
     avatar = FileField(_l("Picture"), description=_l("PNG, JPEG, GIF or WebP, at most 2 MB."))
     remove_avatar = BooleanField(_l("Remove my picture"))
