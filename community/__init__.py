@@ -18,11 +18,22 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(settings)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_core(app)
     _load_modules(app)
     _register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TERREAU_PROXIES reverse proxies, take the client address and scheme from them
+    (rate limits are per client address; links in e-mails use the right scheme)."""
+    count = app.config["TERREAU_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _init_extensions(app: Flask) -> None:

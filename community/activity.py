@@ -29,11 +29,13 @@ CORE_KINDS: dict[str, ActivityKind] = {
 
 
 def _object_ref(obj: Any) -> tuple[str | None, str | None]:
+    """(type, id): the type is a content kind "<module>.<kind>", so hiding content hides its activities.
+    A model declares it as ``content_type``; a (type, id) pair gives it directly."""
     if obj is None:
         return None, None
     if isinstance(obj, tuple):
         return obj[0], str(obj[1])
-    return obj.__tablename__, str(obj.id)
+    return getattr(obj, "content_type", obj.__tablename__), str(obj.id)
 
 
 def publish(
@@ -96,11 +98,24 @@ def _after_commit(app, activity_id: int, verb: str, audience: str, recipients: l
 
 
 
+def live_modules() -> list[str]:
+    """"core" and the enabled modules: what members may see now."""
+    return ["core", *(m.name for m in registry.enabled())]
+
+
+def notifications_query(member_id: int):
+    """A member's notifications from the core and enabled modules (a disabled module's wait)."""
+    return (select(Notification).join(Activity, Activity.id == Notification.activity_id)
+            .where(Notification.member_id == member_id, Activity.module.in_(live_modules())))
+
+
 def unread_counts(member_ids: list[int]) -> dict[int, int]:
-    """Unread notifications per member, in one query."""
+    """Unread notifications per member (core and enabled modules), in one query."""
     rows = db.session.execute(
         select(Notification.member_id, func.count())
-        .where(Notification.member_id.in_(member_ids), Notification.read_at.is_(None))
+        .join(Activity, Activity.id == Notification.activity_id)
+        .where(Notification.member_id.in_(member_ids), Notification.read_at.is_(None),
+               Activity.module.in_(live_modules()))
         .group_by(Notification.member_id)
     ).all()
     return dict(rows)
@@ -135,7 +150,8 @@ def _email_notifications(activity_id: int, verb: str, recipients: list[int]) -> 
         return
     activity = db.session.get(Activity, activity_id)
     base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
-    for member in db.session.scalars(select(Member).where(Member.id.in_(wanted), Member.erased_at.is_(None))):
+    for member in db.session.scalars(select(Member).where(Member.id.in_(wanted), Member.erased_at.is_(None),
+                                                           Member.suspended_at.is_(None))):
         with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             text = activity_text(activity)
             body = gettext("%(text)s\n\nSee it on %(url)s\n\nTo stop these e-mails: %(prefs)s",
@@ -169,7 +185,7 @@ def visible_audiences(member: Member) -> list[str]:
 def visible_activities(member: Member, *, after: int | None = None, before: int | None = None,
                        limit: int = 20, actor_id: int | None = None):
     """Activities the member may see, of enabled modules, not hidden, newest first (keyset)."""
-    modules = ["core", *(m.name for m in registry.enabled())]
+    modules = live_modules()
     query = (
         select(Activity)
         .outerjoin(

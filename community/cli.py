@@ -79,7 +79,7 @@ def create_admin(email, handle, display_name):
     if service.handle_taken(handle):
         raise click.ClickException(f"handle {handle} is taken; choose one with --handle")
     member = service.create_member(handle=handle, display_name=display_name or handle, email=email,
-                                   password=password, role="admin")
+                                   password=password, role="admin", consent=False)
     from .models import record
 
     record(None, "member.create_admin", f"member:{member.id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,11 +23,21 @@ def _secret_key(instance: Path) -> str:
     if os.environ.get("TERREAU_SECRET_KEY"):
         return os.environ["TERREAU_SECRET_KEY"]
     path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several processes start at once on an empty instance, one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)  # another process is writing it
+    raise RuntimeError(f"{path} is empty; delete it or set TERREAU_SECRET_KEY")
 
 
 def load(overrides: dict | None = None) -> dict:
@@ -71,6 +82,8 @@ def load(overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "TERREAU_COUNT_QUERIES": _flag("TERREAU_COUNT_QUERIES", False),
+        # How many reverse proxies (nginx…) stand in front: their X-Forwarded-* headers are trusted.
+        "TERREAU_PROXIES": int(os.environ.get("TERREAU_PROXIES", "0")),
     }
     config.update(overrides)
     return config

@@ -150,7 +150,7 @@ def _seed_follows(ctx: DemoContext, rows: list[dict]) -> int:
             hours=ctx.rng.randint(1, 2000))
         at = min(at, ctx.now - timedelta(minutes=ctx.rng.randint(1, 5000)))
         follows.append({"follower_id": follower, "followed_id": followed, "created_at": at})
-        activities.append({"actor_id": follower, "verb": "core.follow", "module": "core", "object_type": "member",
+        activities.append({"actor_id": follower, "verb": "core.follow", "module": "core", "object_type": "core.member",
                            "object_id": str(followed), "audience": f"member:{followed}",
                            "data": {"endpoint": "members.profile",
                                     "args": {"handle": ctx.members[follower]["handle"]}},

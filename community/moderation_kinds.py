@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
@@ -14,7 +13,7 @@ def _load_profile(ident: str) -> ContentRef | None:
     member = db.session.get(Member, int(ident)) if ident.isdigit() else None
     if member is None or member.erased_at is not None:
         return None
-    return ContentRef(title=member.display_name, url=url_for("members.profile", handle=member.handle),
+    return ContentRef(title=member.display_name, endpoint="members.profile", args={"handle": member.handle},
                       author_id=member.id, excerpt=(member.bio or "")[:300])
 
 

@@ -64,10 +64,19 @@ class ContentKind:
 
 @dataclass(frozen=True)
 class ContentRef:
+    """What moderation shows of a piece of content; the link is built only when rendered."""
+
     title: str
-    url: str
+    endpoint: str
+    args: dict
     author_id: int | None
     excerpt: str = ""
+
+    @property
+    def url(self) -> str:
+        from flask import url_for
+
+        return url_for(self.endpoint, **self.args)
 
 
 @dataclass
@@ -217,8 +226,7 @@ class Registry:
         if hook and was != enabled:
             hook()
         db.session.commit()
-        if has_request_context():
-            g.pop("terreau_modules", None)
+        g.pop("terreau_modules", None)
 
     def module_of_verb(self, verb: str) -> str:
         return verb.split(".", 1)[0]

@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from .. import signals
 from ..activity import publish
 from ..extensions import db
-from ..models import ROLES, Activity, Member, record
+from ..models import ROLES, Activity, EmailPreference, HiddenContent, Member, Report, record
 from ..realtime import disconnect_member
 from ..registry import registry
 
@@ -20,7 +20,7 @@ def change_role(member: Member, role: str, actor: Member) -> bool:
     old = member.role
     member.role = role
     record(actor, "member.role", f"member:{member.id}", old=old, new=role)
-    publish(actor, "core.role", ("member", member.id), audience=f"member:{member.id}", notify=[member.id],
+    publish(actor, "core.role", ("core.member", member.id), audience=f"member:{member.id}", notify=[member.id],
             data={"old": old, "new": role}, commit=False)
     disconnect_member(member.id)
     db.session.commit()
@@ -47,6 +47,10 @@ def delete_module_data(name: str, actor: Member | None) -> int:
             if table.name in own:
                 count += db.session.execute(table.delete()).rowcount or 0
     count += db.session.execute(delete(Activity).where(Activity.module == name)).rowcount or 0
+    prefix = f"{name}.%"
+    for model, column in ((Report, Report.content_type), (HiddenContent, HiddenContent.content_type),
+                          (EmailPreference, EmailPreference.kind)):
+        count += db.session.execute(delete(model).where(column.like(prefix))).rowcount or 0
     record(actor, "module.delete_data", f"module:{name}", rows=count)
     db.session.commit()
     return count

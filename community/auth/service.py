@@ -52,12 +52,16 @@ def find_by_login(identifier: str) -> Member | None:
 
 
 def check_login(identifier: str, password: str) -> Member | None:
+    """The member if the password matches. Ends (commits) the current transaction before hashing."""
     member = find_by_login(identifier)
-    if member is None:
-        # Same cost as a real check, so timing does not reveal which accounts exist.
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if member.erased_at is not None or not check_password_hash(member.password_hash, password):
+    # Same cost as a real check for an unknown account, so timing does not reveal which accounts exist.
+    password_hash = _DUMMY_HASH if member is None else member.password_hash
+    erased = member is None or member.erased_at is not None
+    # A POST runs in a write transaction (BEGIN IMMEDIATE, database.py): release SQLite's write lock
+    # before the ~0.1 s password hash, or logins queue one at a time and time out as 503 under
+    # concurrency (measured by bench/socketio_fanout.py: 8.7 logins/s on 2 cores whatever the threads).
+    db.session.commit()
+    if not check_password_hash(password_hash, password) or erased:
         return None
     return member
 
@@ -95,6 +99,9 @@ def email_taken(email: str) -> bool:
 def start_session(member: Member) -> None:
     """Log in: a new server-side session row whose random id goes in the cookie."""
     sid = secrets.token_urlsafe(32)
+    expired = utcnow() - current_app.permanent_session_lifetime
+    db.session.execute(delete(MemberSession).where(MemberSession.member_id == member.id,
+                                                   MemberSession.created_at < expired))
     db.session.add(MemberSession(id=sid, member_id=member.id))
     db.session.commit()
     member.session_id = sid
@@ -131,7 +138,8 @@ def _load_member(user_id: str) -> Member | None:
     member = db.session.scalar(
         select(Member)
         .join(MemberSession, MemberSession.member_id == Member.id)
-        .where(Member.id == int(member_id), MemberSession.id == sid)
+        .where(Member.id == int(member_id), MemberSession.id == sid,
+               MemberSession.created_at >= utcnow() - current_app.permanent_session_lifetime)
     )
     if member is None or not member.is_active:
         return None

@@ -62,11 +62,14 @@ def forgot():
     if form.validate_on_submit():
         member = db.session.scalar(select(Member).where(Member.email == form.email.data.strip().lower()))
         if member is not None and member.erased_at is None:
-            link = url_for("auth.reset", token=service.reset_token(member), _external=True)
+            base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
+            link = base + url_for("auth.reset", token=service.reset_token(member))
+            minutes = max(1, current_app.config["TERREAU_RESET_TOKEN_MAX_AGE"] // 60)
             send_mail(member.email, _("Reset your password"), _(
                 "Someone (probably you) asked to reset your password.\n\n"
-                "Open this link within an hour to choose a new one:\n%(link)s\n\n"
-                "If it was not you, ignore this e-mail: your password does not change.", link=link))
+                "Open this link within %(minutes)d minutes to choose a new one:\n%(link)s\n\n"
+                "If it was not you, ignore this e-mail: your password does not change.", link=link,
+                minutes=minutes))
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 200 if not form.errors else 422

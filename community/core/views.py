@@ -7,7 +7,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from ..activity import render_activity, unread_count, visible_activities
+from ..activity import notifications_query, render_activity, unread_count, visible_activities
 from ..extensions import db
 from ..models import Notification
 from ..registry import registry
@@ -47,25 +47,23 @@ def activity_since():
 @login_required
 def notifications():
     before = _int_arg("before")
-    query = select(Notification).where(Notification.member_id == current_user.id)
+    query = notifications_query(current_user.id)
     if before:
         query = query.where(Notification.id < before)
     rows = list(db.session.scalars(query.order_by(Notification.id.desc()).limit(PAGE + 1)))
     more = len(rows) > PAGE
-    rows = [n for n in rows[:PAGE] if registry.is_enabled(n.activity.module)]
-    return render_template("core/notifications.html", notifications=rows,
-                           older=rows[-1].id if more and rows else None)
+    rows = rows[:PAGE]
+    return render_template("core/notifications.html", notifications=rows, older=rows[-1].id if more else None)
 
 
 @login_required
 def notifications_json():
     after = _int_arg("after") or 0
     rows = db.session.scalars(
-        select(Notification).where(Notification.member_id == current_user.id, Notification.id > after)
-        .order_by(Notification.id.desc()).limit(20)
+        notifications_query(current_user.id).where(Notification.id > after).order_by(Notification.id.desc()).limit(20)
     )
     items = [{"id": n.id, "read": n.read_at is not None, "html": render_activity(n.activity, mode="notification")}
-             for n in rows if registry.is_enabled(n.activity.module)]
+             for n in rows]
     return jsonify(unread=unread_count(current_user.id), items=items)
 
 

@@ -39,7 +39,7 @@ def follow(follower: Member, followed: Member) -> bool:
     if result.rowcount == 0:
         db.session.rollback()
         return False
-    publish(follower, "core.follow", ("member", followed.id), audience=f"member:{followed.id}",
+    publish(follower, "core.follow", ("core.member", followed.id), audience=f"member:{followed.id}",
             notify=[followed.id], data={"endpoint": "members.profile", "args": {"handle": follower.handle}})
     signals.member_followed.send(current_app._get_current_object(), follower_id=follower.id,
                                  followed_id=followed.id)
@@ -68,13 +68,17 @@ def follow_counts(member_id: int) -> tuple[int, int]:
     return tuple(db.session.execute(select(followers, following)).one())
 
 
-def follow_list(member: Member, direction: str, *, after: str | None = None, limit: int = 50) -> list[Member]:
-    """Followers or followed members, by handle (keyset on handle)."""
+def follow_list(member: Member, direction: str, *, after: str | None = None, limit: int = 50,
+                listed_only: bool = False) -> list[Member]:
+    """Followers or followed members, by handle (keyset on handle); ``listed_only`` keeps those
+    who opted in to the directory (what other members may see)."""
     if direction == "followers":
         join_on, where = Follow.follower_id == Member.id, Follow.followed_id == member.id
     else:
         join_on, where = Follow.followed_id == Member.id, Follow.follower_id == member.id
     query = select(Member).join(Follow, join_on).where(where, Member.erased_at.is_(None))
+    if listed_only:
+        query = query.where(Member.in_directory.is_(True))
     if after:
         query = query.where(Member.handle > after)
     return list(db.session.scalars(query.order_by(Member.handle).limit(limit)))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..activity import visible_activities
 from ..extensions import db
+from ..moderation.service import is_hidden
 from ..models import EmailPreference, Member
 from ..registry import registry
 from ..uploads import UploadError, delete_upload, save_image
@@ -37,6 +38,7 @@ def profile(handle: str):
         "members/profile.html", member=member, followers=followers, following=following,
         is_following=service.is_following(current_user.id, member.id), activities=activities,
         show_connections=can_see_connections(current_user, member),
+        bio_hidden=is_hidden("core.profile", member.id),
     )
 
 
@@ -46,7 +48,9 @@ def connections(handle: str, direction: str):
     if not can_see_connections(current_user, member):
         abort(403)
     after = request.args.get("after") or None
-    people = service.follow_list(member, direction, after=after, limit=51)
+    # Others see only the members who chose to be listed; the member and admins see everyone.
+    listed_only = not (current_user.id == member.id or current_user.has_role("admin"))
+    people = service.follow_list(member, direction, after=after, limit=51, listed_only=listed_only)
     more = len(people) > 50
     return render_template("members/connections.html", member=member, direction=direction,
                            people=people[:50], next_after=people[49].handle if more else None)

@@ -172,7 +172,7 @@ def test_language_switch_saves_the_member_locale(client, make_member, login):
 
 def test_registration_errors_come_back_in_french(client):
     response = client.post("/auth/register", data={
-        "display_name": "Ana Lopez", "handle": "Ana Lopez!", "email": "ana@example.org",
+        "display_name": "", "handle": "Ana Lopez!", "email": "ana@example.org",
         "password": "court", "consent": "",
     })
     page = response.get_data(as_text=True)
@@ -181,6 +181,7 @@ def test_registration_errors_come_back_in_french(client):
     assert "Utilisez au moins 10 caractères." in page
     assert "Vous devez accepter la notice d'information sur le traitement des données" in page
     assert "lower-case letters" not in page
+    assert "This field is required." not in page  # WTForms' own messages come in French too
 
 
 def test_form_errors_follow_the_english_choice(client):

@@ -55,6 +55,15 @@ def _healthy(url: str) -> bool:
         return False
 
 
+class Servers:
+    def __init__(self, urls: list[str], logs: list[Path]):
+        self.urls, self.logs = urls, logs
+
+    def output(self) -> str:
+        """The servers' logs, to explain a failure."""
+        return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in self.logs)
+
+
 @pytest.fixture(scope="module")
 def servers(redis_client, tmp_path_factory):
     """Two server processes sharing one SQLite instance and the Redis queue; alice and bruno exist."""
@@ -83,7 +92,7 @@ def servers(redis_client, tmp_path_factory):
         for (process, log), url in zip(processes, urls, strict=True):
             _wait_until(lambda p=process, u=url: p.poll() is not None or _healthy(u), f"{url}/health")
             assert process.poll() is None, Path(log.name).read_text()
-        yield urls
+        yield Servers(urls, [Path(log.name) for _, log in processes])
     finally:
         for process, log in processes:
             process.terminate()
@@ -137,28 +146,30 @@ class Listener:
 
 
 def test_an_event_on_one_process_reaches_a_socket_on_the_other(servers, redis_client):
-    first, second = servers
+    first, second = servers.urls
     bruno = logged_in(second, "bruno")
+    login_cookies = bruno.cookies.get_dict()
     listeners_before = redis_client.pubsub_numsub(CHANNEL)[0][1]
     listener = Listener()
     try:
-        login_cookies = bruno.cookies.get_dict()
         listener.connect(second, login_cookies)
         # The second process subscribes to the queue when its first client connects.
         _wait_until(lambda: redis_client.pubsub_numsub(CHANNEL)[0][1] > listeners_before,
                     "the second process to subscribe to the Redis queue")
 
         alice = logged_in(first, "alice")
-        assert post_form(alice, first, "/members/bruno", "/members/bruno/follow").status_code == 302
+        followed = post_form(alice, first, "/members/bruno", "/members/bruno/follow")
+        assert followed.headers["Location"] == "/members/bruno"  # done, not sent to the login page
 
-        assert listener.notified.wait(WAIT), "bruno's socket on the second process heard nothing"
+        assert listener.notified.wait(WAIT), "bruno's socket heard nothing\n" + servers.output()
         assert listener.notifications[0]["unread"] == 1
         assert isinstance(listener.notifications[0]["activity_id"], int)
 
         # Logging out on the first process (same cookie: same login session) closes the socket
         # that lives in the second process, through the queue.
-        assert post_form(bruno, first, "/", "/auth/logout").status_code == 302
-        assert listener.disconnected.wait(WAIT), "the logout did not close the socket on the other process"
+        logged_out = post_form(bruno, first, "/", "/auth/logout")
+        assert logged_out.headers["Location"] == "/auth/login"  # a real logout, not a login_required bounce
+        assert listener.disconnected.wait(WAIT), "bruno's socket stayed open\n" + servers.output()
 
         with pytest.raises(socketio.exceptions.ConnectionError):
             Listener().connect(second, login_cookies)  # the old cookie of the ended login

@@ -11,7 +11,8 @@ from tests.conftest import PASSWORD
 @pytest.fixture
 def config_overrides():
     return {"WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": True, "TERREAU_LIMIT_LOGIN": "3 per minute",
-            "TERREAU_LIMIT_REGISTER": "2 per hour", "TERREAU_LIMIT_RESET": "2 per hour"}
+            "TERREAU_LIMIT_REGISTER": "2 per hour", "TERREAU_LIMIT_RESET": "2 per hour",
+            "TERREAU_SQLITE_BUSY_TIMEOUT_MS": 200}
 
 
 def csrf_token(client, path):
@@ -82,11 +83,6 @@ def test_locked_database_gives_a_clear_503_and_loses_nothing(app, client, make_m
     app.config["WTF_CSRF_ENABLED"] = False
     login(client, member)
     db.session.commit()
-    db.engine.dispose()
-    app.config["TERREAU_SQLITE_BUSY_TIMEOUT_MS"] = 100
-    from community.database import configure_engine
-
-    configure_engine(db.engine, 100)  # a second listener: the shorter timeout wins (runs last)
     blocker = sqlite3.connect(db.engine.url.database, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
