@@ -102,7 +102,17 @@ def seed_demo(count, seed):
     click.echo(f"admin login: {info['admin_email']} / {info['password']}")
 
 
+@click.command("prune")
+def prune_command():
+    """Apply the retention periods (TERREAU_RETAIN_*): run it daily."""
+    from .privacy import prune
+
+    for rule, count in prune().items():
+        click.echo(f"{rule}: {count} deleted")
+
+
 def init_app(app) -> None:
     app.cli.add_command(modules_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(prune_command)

@@ -84,6 +84,10 @@ def load(overrides: dict | None = None) -> dict:
         "TERREAU_COUNT_QUERIES": _flag("TERREAU_COUNT_QUERIES", False),
         # How many reverse proxies (nginx…) stand in front: their X-Forwarded-* headers are trusted.
         "TERREAU_PROXIES": int(os.environ.get("TERREAU_PROXIES", "0")),
+        # Retention (days), applied by `flask --app app prune` (run it daily from cron or a timer).
+        "TERREAU_RETAIN_READ_NOTIFICATIONS_DAYS": int(os.environ.get("TERREAU_RETAIN_READ_NOTIFICATIONS_DAYS", "90")),
+        "TERREAU_RETAIN_NOTIFICATIONS_DAYS": int(os.environ.get("TERREAU_RETAIN_NOTIFICATIONS_DAYS", "365")),
+        "TERREAU_RETAIN_REPORTS_DAYS": int(os.environ.get("TERREAU_RETAIN_REPORTS_DAYS", "365")),
     }
     config.update(overrides)
     return config

@@ -103,6 +103,7 @@ class Module:
     on_enable: Callable[[], None] | None = None  # may add data, never delete it
     on_disable: Callable[[], None] | None = None  # may add data, never delete it
     delete_data: Callable[[], int] | None = None  # the separate, confirmed "delete this module's data"
+    export_data: Callable[[Any], dict] | None = None  # a member's own data in this module, for their export
 
     def tables(self) -> list[str]:
         """The module's tables: every table whose name starts with ``<name>_``."""

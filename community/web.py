@@ -36,6 +36,7 @@ CORE_NAV = (
     NavItem("members.edit_profile", _l("Edit my profile"), "user", 20),
     NavItem("core.notifications", _l("Notifications"), "user", 30),
     NavItem("members.email_preferences", _l("E-mail preferences"), "user", 40),
+    NavItem("members.privacy", _l("My data"), "user", 50),
 )
 MODERATOR_NAV = (NavItem("moderation.queue", _l("Moderation"), "admin", 10),)
 ADMIN_NAV = (

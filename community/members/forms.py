@@ -7,13 +7,19 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import TagListField
 
 LANGUAGES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+class EraseForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    confirm = BooleanField(_l("I understand that my account and my personal data will be erased for good."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class ProfileForm(FlaskForm):

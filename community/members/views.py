@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from ..models import EmailPreference, Member
 from ..registry import registry
 from ..uploads import UploadError, delete_upload, save_image
 from . import service
-from .forms import ProfileForm
+from .forms import EraseForm, ProfileForm
 
 
 def get_member_or_404(handle: str) -> Member:
@@ -160,3 +162,36 @@ def email_preferences():
         return redirect(url_for("members.email_preferences"))
     rows = [(verb, label, stored.get(verb, default)) for verb, label, default in kinds]
     return render_template("members/email_preferences.html", rows=rows)
+
+
+@login_required
+def privacy():
+    """The member's data: what consents they gave, a download of everything, erasure."""
+    from ..models import ConsentRecord
+
+    member = current_user._get_current_object()
+    form = EraseForm()
+    if form.validate_on_submit():
+        from ..auth.service import check_login
+        from ..privacy import erase_member
+
+        if check_login(member.handle, form.password.data) is None:
+            form.password.errors.append(_("Wrong password."))
+        else:
+            erase_member(member)
+            flash(_("Your account is erased. Goodbye, and thank you."), "info")
+            return redirect(url_for("core.home"))
+    consents = db.session.scalars(select(ConsentRecord).where(ConsentRecord.member_id == member.id)
+                                  .order_by(ConsentRecord.id.desc())).all()
+    return render_template("members/privacy.html", form=form, consents=consents), 422 if form.errors else 200
+
+
+@login_required
+def export():
+    """All of the member's own data as one JSON file (a download)."""
+    from ..privacy import export_member
+
+    member = current_user._get_current_object()
+    body = json.dumps(export_member(member), ensure_ascii=False, indent=2, default=str)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="terreau-{member.handle}.json"'})

@@ -147,7 +147,7 @@ class Listener:
 
 def test_an_event_on_one_process_reaches_a_socket_on_the_other(servers, redis_client):
     first, second = servers.urls
-    bruno = logged_in(second, "bruno")
+    browsers = [bruno := logged_in(second, "bruno")]
     login_cookies = bruno.cookies.get_dict()
     listeners_before = redis_client.pubsub_numsub(CHANNEL)[0][1]
     listener = Listener()
@@ -157,7 +157,7 @@ def test_an_event_on_one_process_reaches_a_socket_on_the_other(servers, redis_cl
         _wait_until(lambda: redis_client.pubsub_numsub(CHANNEL)[0][1] > listeners_before,
                     "the second process to subscribe to the Redis queue")
 
-        alice = logged_in(first, "alice")
+        browsers.append(alice := logged_in(first, "alice"))
         followed = post_form(alice, first, "/members/bruno", "/members/bruno/follow")
         assert followed.headers["Location"] == "/members/bruno"  # done, not sent to the login page
 
@@ -175,3 +175,5 @@ def test_an_event_on_one_process_reaches_a_socket_on_the_other(servers, redis_cl
             Listener().connect(second, login_cookies)  # the old cookie of the ended login
     finally:
         listener.client.disconnect()
+        for browser in browsers:
+            browser.close()
