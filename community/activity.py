@@ -184,7 +184,8 @@ def visible_audiences(member: Member) -> list[str]:
 
 def visible_activities(member: Member, *, after: int | None = None, before: int | None = None,
                        limit: int = 20, actor_id: int | None = None):
-    """Activities the member may see, of enabled modules, not hidden, newest first (keyset)."""
+    """Activities the member may see, of enabled modules, not hidden: newest first (``before``,
+    keyset pages), or oldest first when ``after`` is given (catching up since a known id)."""
     modules = live_modules()
     query = (
         select(Activity)
@@ -206,10 +207,7 @@ def visible_activities(member: Member, *, after: int | None = None, before: int 
         if before is not None:
             query = query.where(Activity.id < before)
         query = query.order_by(Activity.id.desc())
-    rows = list(db.session.scalars(query.limit(limit)))
-    if after is not None:
-        rows.reverse()
-    return rows
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def hidden_filter(content_type_col, content_id_col):

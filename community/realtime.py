@@ -89,9 +89,13 @@ def module_event(module_name: str, event: str, namespace: str | None = None):
 
 @socketio.on("connect")
 def _on_connect(auth=None):
+    # Before the first query (the user loader): this handler writes, and a SQLite transaction
+    # that began deferred and has read fails at once with "database is locked" when it tries
+    # to write after a concurrent commit; the client then never gets its CONNECT answer
+    # (seen with many sockets connecting at once, bench/socketio_fanout.py).
+    mark_writing()
     if not current_user.is_authenticated or not current_user.is_active:
         raise ConnectionRefusedError("unauthorised")
-    mark_writing()
     member_id = current_user.id
     db.session.add(MemberSocket(sid=request.sid, member_id=member_id, session_id=current_user.session_id))
     db.session.commit()

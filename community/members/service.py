@@ -35,8 +35,9 @@ def follow(follower: Member, followed: Member) -> bool:
     values = {"follower_id": follower.id, "followed_id": followed.id, "created_at": utcnow()}
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
-    result = db.session.execute(insert.on_conflict_do_nothing())
-    if result.rowcount == 0:
+    # RETURNING tells whether a row was inserted on both backends (rowcount is not reliable here).
+    inserted = db.session.execute(insert.on_conflict_do_nothing().returning(table.c.follower_id)).first()
+    if inserted is None:
         db.session.rollback()
         return False
     publish(follower, "core.follow", ("core.member", followed.id), audience=f"member:{followed.id}",

@@ -50,7 +50,7 @@
     showNew.addEventListener("click", function () {
       var empty = stream.querySelector(".empty");
       if (empty) { empty.remove(); }
-      state.pending.reverse().forEach(function (item) {
+      state.pending.forEach(function (item) {  // oldest first: the newest ends on top
         var wrapper = document.createElement("div");
         wrapper.innerHTML = item.html;  // server-rendered, autoescaped HTML of our own origin
         while (wrapper.firstChild) { stream.insertBefore(wrapper.lastChild, stream.firstChild); }
