@@ -31,7 +31,7 @@ def build(path: str, rows: int = ROWS) -> None:
     conn.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, category INTEGER NOT NULL, title TEXT NOT NULL, "
                  "body TEXT NOT NULL, created_at TEXT NOT NULL)")
     conn.execute("CREATE INDEX ix_item_category_id ON item (category, id)")
-    words = "terre eau soleil graine racine feuille jardin commun quartier marche".split()
+    words = ["terre", "eau", "soleil", "graine", "racine", "feuille", "jardin", "commun", "quartier", "marche"]
     conn.executemany(
         "INSERT INTO item (id, category, title, body, created_at) VALUES (?, ?, ?, ?, ?)",
         [(i, rng.randrange(CATEGORIES), " ".join(rng.choices(words, k=4)).capitalize(),

@@ -132,7 +132,7 @@ def flask_cmd(*args: str) -> list[str]:
 
 def run(cmd: list[str], env: dict, *, timeout: float = 300, quiet: bool = True) -> subprocess.CompletedProcess:
     """Run a command in the repository root; raise with its output when it fails."""
-    result = subprocess.run(cmd, cwd=ROOT, env=env, timeout=timeout, capture_output=True, text=True)
+    result = subprocess.run(cmd, cwd=ROOT, env=env, timeout=timeout, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     if not quiet:
@@ -156,7 +156,7 @@ class Child:
         self.name = name
         self.cmd = cmd
         self.log_path = log
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 - open for the child's lifetime, closed in stop()
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def alive(self) -> bool:

@@ -17,7 +17,17 @@ import sqlite3
 import subprocess
 import time
 
-from benchlib import ROOT, banner, flask_cmd, print_machine, run, say, temp_instance, terreau_env, write_json
+from benchlib import (
+    ROOT,
+    banner,
+    flask_cmd,
+    print_machine,
+    run,
+    say,
+    temp_instance,
+    terreau_env,
+    write_json,
+)
 
 TARGET_SECONDS = 60
 
@@ -39,7 +49,7 @@ def one_run(members: int, seed: int, keep: bool) -> dict:
             raise RuntimeError(f"seed-demo failed ({proc.returncode}):\n{output}")
         db_path = instance / "terreau.db"
         with sqlite3.connect(db_path) as conn:
-            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
+            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                       for t in ("member", "member_tag", "follow", "activity", "consent_record")}
         size = sum(p.stat().st_size for p in instance.glob("terreau.db*"))
         return {

@@ -50,8 +50,20 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 
-from benchlib import (Child, banner, free_port, login, percentile, prepare_demo, print_machine, say, temp_instance,
-                      terreau_env, wait_http, write_json)
+from benchlib import (
+    Child,
+    banner,
+    free_port,
+    login,
+    percentile,
+    prepare_demo,
+    print_machine,
+    say,
+    temp_instance,
+    terreau_env,
+    wait_http,
+    write_json,
+)
 
 EVENT = "bench_fanout"
 ROOM = "members"
@@ -366,7 +378,7 @@ def run_kind(kind: str, url: str, cookies: list[str], processes: int, reps: int,
         f"(max {result['all_have_max_ms']:.1f} ms); single deliveries: p50 {result['delivery_p50_ms']:.1f} ms, "
         f"p99 {result['delivery_p99_ms']:.1f} ms; missing deliveries {missing}, incomplete repetitions "
         f"{result['incomplete_reps']}")
-    say(f"  per repetition (ms): " + ", ".join("-" if v is None else f"{v:.0f}" for v in result["all_have_ms"]))
+    say("  per repetition (ms): " + ", ".join("-" if v is None else f"{v:.0f}" for v in result["all_have_ms"]))
     return result
 
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from community.registry import ActivityKind, Module, NavItem
 
+from . import models  # noqa: F401  (registers the influence_* tables)
 from .blueprint import bp
 
 MODULE = Module(
