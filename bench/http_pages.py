@@ -12,8 +12,11 @@ Set-up (printed again by the script):
   A small Lua script sends the session cookie, rotates the paths, counts non-200 answers and sums
   X-Query-Count.
 
-It prints requests/s, p50/p99 latency and SQL queries per request for each target, and the
-ratio of each Terreau page to the bare page (the ratio is what to compare across machines).
+It prints requests/s, p50/p99 latency, SQL queries per request and the server's CPU time per
+request (user + system time of the gunicorn workers over the run, from /proc, divided by the
+requests served) for each target, and the ratio of each Terreau page to the bare page. The
+ratios, and CPU per request, are what to compare across machines: requests/s moves with
+whatever else the 2 cores are doing, CPU time per request much less.
 Nothing is asserted. wrk is required: if it is missing, the script installs the Debian package
 with ``apt-get install -y wrk`` (say --no-install to refuse that).
 
@@ -24,6 +27,7 @@ with ``apt-get install -y wrk`` (say --no-install to refuse that).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sqlite3
@@ -140,16 +144,35 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
+def workers_cpu(master_pid: int) -> float:
+    """User + system CPU seconds of the gunicorn master's worker processes (children), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == master_pid:  # fields[1] is the ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def run_wrk(wrk: str, base: str, paths: list[str], cookie: str, seconds: int, connections: int, threads: int,
-            script_dir: Path, name: str) -> dict:
+            script_dir: Path, name: str, master_pid: int) -> dict:
     script = script_dir / f"{name}.lua"
     script.write_text(LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "cookie": cookie})
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
            "-s", str(script), base + "/"]
+    cpu_before = workers_cpu(master_pid)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    cpu = workers_cpu(master_pid) - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed:\n{proc.stdout}\n{proc.stderr}")
     result = parse_wrk(proc.stdout)
+    # CPU time the server's workers spent per request: far less sensitive than requests/s to
+    # other work on the machine (which takes CPU away but does not add to ours).
+    result["server_cpu_ms"] = cpu * 1000 / result["requests"] if result["requests"] else float("nan")
     result["command"] = " ".join(cmd[:-3] + [f"{name}.lua", base + "/"])
     return result
 
@@ -232,26 +255,29 @@ def main(argv: list[str] | None = None) -> dict:
                 f"(every {args.members // len(handles)}th), same logged-in member")
             say("bare: GET /?c=<0..49>, rotating over 50 categories, no login")
             targets = {
-                "bare": (bare_base, [f"/?c={c}" for c in range(50)], ""),
-                "home": (terreau_base, ["/"], cookie),
-                "profile": (terreau_base, [f"/members/{h}" for h in handles], cookie),
+                "bare": (bare, bare_base, [f"/?c={c}" for c in range(50)], ""),
+                "home": (terreau, terreau_base, ["/"], cookie),
+                "profile": (terreau, terreau_base, [f"/members/{h}" for h in handles], cookie),
             }
             for round_no in range(1, args.rounds + 1):
-                for name, (base, paths, target_cookie) in targets.items():
+                for name, (server, base, paths, target_cookie) in targets.items():
+                    options = (args.connections, args.threads, instance, name, server.proc.pid)
                     if args.warmup:
-                        run_wrk(wrk, base, paths, target_cookie, args.warmup, args.connections, args.threads,
-                                instance, name)
-                    r = run_wrk(wrk, base, paths, target_cookie, args.duration, args.connections, args.threads,
-                                instance, name)
+                        run_wrk(wrk, base, paths, target_cookie, args.warmup, *options)
+                    r = run_wrk(wrk, base, paths, target_cookie, args.duration, *options)
                     results[name].append(r)
                     q = r.get("queries_per_request")
                     errors = sum(r["socket_errors"].values()) if r["socket_errors"] else 0
                     say(f"round {round_no} {name:<8} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   "
-                        f"p99 {r['p99_ms']:7.2f} ms   queries/request {q if q is None else f'{q:.1f}'}   "
+                        f"p99 {r['p99_ms']:7.2f} ms   server CPU {r['server_cpu_ms']:5.2f} ms/request   "
+                        f"queries/request {q if q is None else f'{q:.1f}'}   "
                         f"requests {r['requests']}, non-200 {r.get('non200')}, socket errors {errors}")
                 bare_rps = results["bare"][-1]["rps"]
+                bare_cpu = results["bare"][-1]["server_cpu_ms"]
                 say(f"round {round_no} ratio: bare/home {bare_rps / results['home'][-1]['rps']:.1f}, "
-                    f"bare/profile {bare_rps / results['profile'][-1]['rps']:.1f} (requests/s)")
+                    f"bare/profile {bare_rps / results['profile'][-1]['rps']:.1f} (requests/s); "
+                    f"home/bare {results['home'][-1]['server_cpu_ms'] / bare_cpu:.1f}, "
+                    f"profile/bare {results['profile'][-1]['server_cpu_ms'] / bare_cpu:.1f} (server CPU per request)")
         finally:
             terreau.stop()
             bare.stop()
@@ -265,24 +291,30 @@ def main(argv: list[str] | None = None) -> dict:
         return sum(values) / len(values)
 
     banner("summary")
-    say(f"{'target':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'SQL/req':>10}{'x bare (req/s)':>16}"
-        f"{'x bare (p50)':>14}")
+    say(f"{'target':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms/req':>12}{'SQL/req':>9}"
+        f"{'x bare (req/s)':>16}{'x bare (p50)':>14}{'x bare (CPU)':>14}")
     summary = {}
     for name in ("bare", "home", "profile"):
         rps, p50, p99 = mean(name, "rps"), mean(name, "p50_ms"), mean(name, "p99_ms")
+        cpu = mean(name, "server_cpu_ms")
         queries = results[name][0].get("queries_per_request")
         ratio_rps = mean("bare", "rps") / rps
         ratio_p50 = p50 / mean("bare", "p50_ms")
-        summary[name] = {"rps": rps, "p50_ms": p50, "p99_ms": p99, "queries_per_request": queries,
-                         "slower_than_bare_rps": ratio_rps, "slower_than_bare_p50": ratio_p50,
+        ratio_cpu = cpu / mean("bare", "server_cpu_ms")
+        summary[name] = {"rps": rps, "p50_ms": p50, "p99_ms": p99, "server_cpu_ms": cpu,
+                         "queries_per_request": queries, "slower_than_bare_rps": ratio_rps,
+                         "slower_than_bare_p50": ratio_p50, "slower_than_bare_cpu": ratio_cpu,
                          "runs": [{k: v for k, v in r.items() if k != "raw"} for r in results[name]]}
         qtext = "-" if queries is None else f"{queries:.1f}"
-        say(f"{name:<10}{rps:>10.1f}{p50:>10.2f}{p99:>10.2f}{qtext:>10}{ratio_rps:>15.1f}x{ratio_p50:>13.1f}x")
+        say(f"{name:<10}{rps:>10.1f}{p50:>10.2f}{p99:>10.2f}{cpu:>12.2f}{qtext:>9}{ratio_rps:>15.1f}x"
+            f"{ratio_p50:>13.1f}x{ratio_cpu:>13.1f}x")
     say("(bare_app has no X-Query-Count header: it runs exactly 1 query per request.)")
     say(f"ratio: the logged-in home page serves {summary['home']['rps'] / summary['bare']['rps']:.3f} of the bare "
         f"page's requests/s (bare/home = {summary['home']['slower_than_bare_rps']:.1f}); a profile page "
         f"{summary['profile']['rps'] / summary['bare']['rps']:.3f} (bare/profile = "
-        f"{summary['profile']['slower_than_bare_rps']:.1f})")
+        f"{summary['profile']['slower_than_bare_rps']:.1f}); server CPU per request: home "
+        f"{summary['home']['slower_than_bare_cpu']:.1f}x, profile {summary['profile']['slower_than_bare_cpu']:.1f}x "
+        f"the bare page's")
     out = {"machine": info, "wrk": wrk_version, "members": args.members, "duration": args.duration,
            "warmup": args.warmup, "rounds": args.rounds, "connections": args.connections, "threads": args.threads,
            "workers": args.workers, "feed_member": feed_member, "results": summary}

@@ -6,7 +6,7 @@ then emits the Socket.IO events, sends the e-mails members asked for and fires t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import current_app, render_template, url_for
@@ -159,19 +159,36 @@ def _email_notifications(activity_id: int, verb: str, recipients: list[int]) -> 
             send_mail(member.email, f"[{current_app.config['TERREAU_NAME']}] {text}", body)
 
 
+def preload(activities: list[Activity]) -> list[Activity]:
+    """Let each kind load the objects of its activities in one query (no N+1); returns the list."""
+    by_verb: dict[str, list[Activity]] = {}
+    for activity in activities:
+        activity.obj = None
+        by_verb.setdefault(activity.verb, []).append(activity)
+    loaders: dict[Callable, list[Activity]] = {}
+    for verb, items in by_verb.items():
+        kind = registry.activity_kind(verb)
+        if kind and kind.preload:
+            loaders.setdefault(kind.preload, []).extend(items)
+    for loader, items in loaders.items():
+        loader(items)
+    return activities
+
+
 def activity_text(activity: Activity) -> str:
     """A one-line plain-text description, for e-mails and text alternatives."""
     return " ".join(render_activity(activity, mode="text").striptags().split())
 
 
-def render_activity(activity: Activity, mode: str = "feed") -> Markup:
-    """Render one activity with its kind's template, or the generic one for unknown kinds."""
+def render_activity(activity: Activity, mode: str = "feed", **context) -> Markup:
+    """Render one activity with its kind's template, or the generic one for unknown kinds.
+    ``context`` passes extra variables (e.g. the viewer's reactions) to the kind's template."""
     kind = registry.activity_kind(activity.verb)
     templates = [kind.template] if kind and kind.template else []
     templates.append("activity/generic.html")
     # Markup: the templates already escaped their values; a plain str would be escaped twice
     # when a page includes it with {{ render_activity(...) }}.
-    return Markup(render_template(templates, activity=activity, mode=mode))
+    return Markup(render_template(templates, activity=activity, mode=mode, **context))
 
 
 def visible_audiences(member: Member) -> list[str]:
@@ -207,7 +224,7 @@ def visible_activities(member: Member, *, after: int | None = None, before: int 
         if before is not None:
             query = query.where(Activity.id < before)
         query = query.order_by(Activity.id.desc())
-    return list(db.session.scalars(query.limit(limit)))
+    return preload(list(db.session.scalars(query.limit(limit))))
 
 
 def hidden_filter(content_type_col, content_id_col):

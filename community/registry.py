@@ -43,6 +43,7 @@ class HomeWidget:
     template: str  # e.g. "influence/widgets/trending.html"
     order: int = 50
     context: Callable[[Any], dict] | None = None
+    slot: str = "side"  # "side" (the column) or "main" (replaces the core's recent-activity stream)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class ActivityKind:
     template: str | None = None  # None: the core's generic template
     label: Any = None  # lazy string naming the kind in notification preferences
     email_default: bool = False  # e-mail notifications off by default (ARCHITECTURE: opt-in)
+    # preload(activities) loads the objects of many activities of this kind in one query and sets
+    # ``activity.obj`` on each, so a page renders N items with a constant number of queries.
+    preload: Callable[[list], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class Module:
     subscriptions: dict[Any, Iterable[Callable]] = field(default_factory=dict)  # signal → receivers
     rooms: dict[str, Callable[[Any, str], bool]] = field(default_factory=dict)  # room kind → may join?
     audiences: Callable[[Any], Iterable[str]] = lambda member: ()  # extra activity audiences of a member
+    # (audience, label) pairs a member may address content to, e.g. their groups' rooms
+    post_audiences: Callable[[Any], Iterable[tuple[str, Any]]] = lambda member: ()
     seed_demo: Callable[[Any], None] | None = None  # demo data, called by seed-demo
     on_enable: Callable[[], None] | None = None  # may add data, never delete it
     on_disable: Callable[[], None] | None = None  # may add data, never delete it

@@ -21,18 +21,20 @@ PAGE = 20
 def home():
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
-    widgets = []
+    widgets = {"main": [], "side": []}
     for module in registry.enabled():
         for widget in module.home_widgets:
             context = widget.context(current_user) if widget.context else {}
-            widgets.append((widget.order, module.name, widget.template, context))
-    widgets.sort(key=lambda w: (w[0], w[1]))
-    before = _int_arg("before")
-    activities = visible_activities(current_user, before=before, limit=PAGE + 1)
-    more = len(activities) > PAGE
-    activities = activities[:PAGE]
-    return render_template("core/home.html", widgets=widgets, activities=activities,
-                           older=activities[-1].id if more else None)
+            widgets[widget.slot].append((widget.order, module.name, widget.template, context))
+    for slot in widgets.values():
+        slot.sort(key=lambda w: (w[0], w[1]))
+    activities, older = [], None
+    if not widgets["main"]:
+        # No module provides a feed: the core shows what the member may see, newest first.
+        activities = visible_activities(current_user, before=_int_arg("before"), limit=PAGE + 1)
+        older = activities[PAGE - 1].id if len(activities) > PAGE else None
+        activities = activities[:PAGE]
+    return render_template("core/home.html", widgets=widgets, activities=activities, older=older)
 
 
 @login_required

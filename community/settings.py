@@ -1,0 +1,43 @@
+"""Module settings: defaults declared in Module.settings, changes stored as (module, key) rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_app_context
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Setting, record
+from .registry import registry
+
+
+def _stored(module: str) -> dict[str, Any]:
+    """The stored values of one module, read once per request/app context."""
+    cache = g.setdefault("terreau_settings", {}) if has_app_context() else {}
+    if module not in cache:
+        cache[module] = dict(db.session.execute(select(Setting.key, Setting.value).where(Setting.module == module)).all())
+    return cache[module]
+
+
+def module_setting(module: str, key: str) -> Any:
+    """The value of a module's setting: the stored one, else the module's declared default."""
+    stored = _stored(module)
+    if key in stored:
+        return stored[key]
+    return registry.get(module).settings[key]
+
+
+def set_module_setting(module: str, key: str, value: Any, actor=None) -> None:
+    """Store a setting (audit-logged); the caller commits."""
+    if key not in registry.get(module).settings:
+        raise KeyError(f"{module} has no setting {key!r}")
+    row = db.session.get(Setting, (module, key))
+    old = row.value if row else registry.get(module).settings[key]
+    if row is None:
+        db.session.add(Setting(module=module, key=key, value=value))
+    else:
+        row.value = value
+    record(actor, "setting.change", f"{module}:{key}", old=old, new=value)
+    if has_app_context():
+        g.pop("terreau_settings", None)

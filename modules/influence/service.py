@@ -1,0 +1,341 @@
+"""Posts, replies, reactions, relays, the home feed and topics: plain functions, no HTTP.
+
+Mentions and hashtags are turned into links once, when a post is written (``body_html``), so
+reading a feed renders stored, sanitised HTML. Counters (replies, reactions, relays) are kept
+by atomic UPDATEs next to the rows that make them, and their uniqueness by the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from community.activity import hidden_filter, preload, publish, visible_audiences
+from community.extensions import db
+from community.markdown import render_markdown
+from community.models import Activity, Follow, HiddenContent, Member
+from community.registry import registry
+from community.timeutil import utcnow
+
+from .models import (
+    MAX_POST,
+    REACTIONS,
+    InfluenceMention,
+    InfluencePost,
+    InfluencePostTag,
+    InfluenceReaction,
+    InfluenceRelay,
+)
+
+MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_]{3,30})\b")
+HASHTAG_RE = re.compile(r"(?<![\w#&/])#(\w[\w-]{0,62})", re.UNICODE)
+FEED_PAGE = 20
+POST_VERBS = ("influence.post", "influence.reply", "influence.relay")
+
+
+class PostError(ValueError):
+    """A refused post action; str() is a translated message for the member."""
+
+
+def _find_handles(text: str) -> dict[str, Member]:
+    handles = {h.lower() for h in MENTION_RE.findall(text)}
+    if not handles:
+        return {}
+    members = db.session.scalars(select(Member).where(Member.handle.in_(handles), Member.erased_at.is_(None)))
+    return {m.handle: m for m in members}
+
+
+def render_body(text: str) -> tuple[str, list[str], list[Member]]:
+    """(sanitised HTML, hashtags, mentioned members). Unknown @handles stay plain text."""
+    known = _find_handles(text)
+    tags: list[str] = []
+
+    def mention(match: re.Match) -> str:
+        member = known.get(match.group(1).lower())
+        if member is None:
+            return match.group(0)
+        return f"[@{member.handle}]({url_for('members.profile', handle=member.handle)})"
+
+    def hashtag(match: re.Match) -> str:
+        tag = match.group(1).lower()
+        if tag.isdigit():
+            return match.group(0)
+        if tag not in tags:
+            tags.append(tag)
+        return f"[#{match.group(1)}]({url_for('influence.topic', tag=tag)})"
+
+    linked = HASHTAG_RE.sub(hashtag, MENTION_RE.sub(mention, text))
+    return str(render_markdown(linked)), tags, list(known.values())
+
+
+def can_see(member, post: InfluencePost) -> bool:
+    """Public posts are for everyone; others for members whose audiences include the post's."""
+    if post.deleted_at is not None:
+        return False
+    if post.audience == "public":
+        return True
+    if member is None or not member.is_authenticated:
+        return False
+    return post.audience in visible_audiences(member)
+
+
+def get_post(post_id: int, viewer) -> InfluencePost | None:
+    post = db.session.get(InfluencePost, post_id)
+    if post is None or not can_see(viewer, post) or is_hidden(post.id):
+        return None
+    return post
+
+
+def is_hidden(post_id: int) -> bool:
+    return db.session.get(HiddenContent, ("influence.post", str(post_id))) is not None
+
+
+def _check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise PostError(_l("Write something first."))
+    if len(body) > MAX_POST:
+        raise PostError(_l("A post has at most %(n)d characters (this one has %(m)d).", n=MAX_POST, m=len(body)))
+    return body
+
+
+def create_post(author: Member, body: str, *, audience: str = "members", reply_to: InfluencePost | None = None,
+                image: str | None = None) -> InfluencePost:
+    """Store a post (or a reply), its tags and mentions, count it on its thread, then publish it."""
+    body = _check_body(body)
+    html, tags, mentioned = render_body(body)
+    now = utcnow()
+    post = InfluencePost(author_id=author.id, body=body, body_html=html, image=image, created_at=now,
+                         last_activity_at=now)
+    if reply_to is not None:
+        if reply_to.deleted_at is not None:
+            raise PostError(_l("This post was deleted: it cannot be answered."))
+        post.reply_to_id = reply_to.id
+        post.thread_id = reply_to.thread_id or reply_to.id
+        post.audience = reply_to.audience  # a reply is seen by whoever sees the conversation
+    else:
+        post.audience = audience
+    db.session.add(post)
+    db.session.flush()
+    if post.thread_id is None:
+        post.thread_id = post.id
+    else:
+        db.session.execute(update(InfluencePost).where(InfluencePost.id == post.thread_id).values(
+            reply_count=InfluencePost.reply_count + 1, last_activity_at=now))
+    for tag in tags:
+        db.session.add(InfluencePostTag(post_id=post.id, tag=tag, created_at=now))
+    notify = {m.id for m in mentioned}
+    for member in mentioned:
+        db.session.add(InfluenceMention(post_id=post.id, member_id=member.id))
+    parent_author = reply_to.author_id if reply_to is not None else None
+    if parent_author:
+        notify.add(parent_author)
+    verb = "influence.reply" if reply_to is not None else "influence.post"
+    publish(author, verb, post, audience=post.audience, notify=notify, data={
+        "endpoint": "influence.post", "args": {"post_id": post.id}, "mentions": sorted(m.id for m in mentioned),
+        "reply_to_author": parent_author, "thread_id": post.thread_id, "tags": tags,
+    })
+    return post
+
+
+def edit_window(settings_minutes: int) -> timedelta:
+    return timedelta(minutes=settings_minutes)
+
+
+def edit_post(post: InfluencePost, editor: Member, body: str, window_minutes: int) -> None:
+    if post.author_id != editor.id:
+        raise PostError(_l("Only its author can edit a post."))
+    if utcnow() - post.created_at > edit_window(window_minutes):
+        raise PostError(_l("A post can be edited during %(n)d minutes after it was written.", n=window_minutes))
+    body = _check_body(body)
+    html, tags, mentioned = render_body(body)
+    post.body, post.body_html, post.edited_at = body, html, utcnow()
+    db.session.execute(delete(InfluencePostTag).where(InfluencePostTag.post_id == post.id))
+    for tag in tags:
+        db.session.add(InfluencePostTag(post_id=post.id, tag=tag, created_at=post.created_at))
+    db.session.execute(delete(InfluenceMention).where(InfluenceMention.post_id == post.id))
+    for member in mentioned:
+        db.session.add(InfluenceMention(post_id=post.id, member_id=member.id))
+    db.session.commit()
+
+
+def delete_post(post: InfluencePost, member: Member) -> None:
+    """The author deletes a post: it leaves feeds and topics; replies to it stay in the thread."""
+    if post.author_id != member.id:
+        raise PostError(_l("Only its author can delete a post."))
+    if post.deleted_at is None:
+        post.deleted_at = utcnow()
+        db.session.execute(delete(InfluencePostTag).where(InfluencePostTag.post_id == post.id))
+        if post.thread_id != post.id:
+            db.session.execute(update(InfluencePost).where(
+                InfluencePost.id == post.thread_id, InfluencePost.reply_count > 0).values(
+                reply_count=InfluencePost.reply_count - 1))
+    db.session.commit()
+
+
+def react(post: InfluencePost, member: Member, kind: str) -> bool:
+    """Add a reaction; False when the member already gave this one (the primary key says so)."""
+    if kind not in REACTIONS:
+        raise PostError(_l("Unknown reaction."))
+    if post.deleted_at is not None:
+        raise PostError(_l("This post was deleted."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(InfluenceReaction(post_id=post.id, member_id=member.id, kind=kind))
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    db.session.execute(update(InfluencePost).where(InfluencePost.id == post.id).values(
+        reaction_count=InfluencePost.reaction_count + 1))
+    db.session.commit()
+    return True
+
+
+def unreact(post: InfluencePost, member: Member, kind: str) -> bool:
+    result = db.session.execute(delete(InfluenceReaction).where(
+        InfluenceReaction.post_id == post.id, InfluenceReaction.member_id == member.id,
+        InfluenceReaction.kind == kind))
+    if result.rowcount:
+        db.session.execute(update(InfluencePost).where(InfluencePost.id == post.id, InfluencePost.reaction_count > 0)
+                           .values(reaction_count=InfluencePost.reaction_count - 1))
+    db.session.commit()
+    return bool(result.rowcount)
+
+
+def relay(post: InfluencePost, member: Member, comment: str = "") -> InfluenceRelay | None:
+    """Share a post with one's followers, once; None when already relayed."""
+    if post.deleted_at is not None:
+        raise PostError(_l("This post was deleted: it cannot be relayed."))
+    if post.audience not in ("public", "members"):
+        raise PostError(_l("A group's post stays in its group: it cannot be relayed."))
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise PostError(_l("A relay comment has at most 500 characters."))
+    row = InfluenceRelay(post_id=post.id, member_id=member.id, comment=comment)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    db.session.execute(update(InfluencePost).where(InfluencePost.id == post.id).values(
+        relay_count=InfluencePost.relay_count + 1))
+    publish(member, "influence.relay", post, audience=post.audience, notify=[post.author_id], data={
+        "endpoint": "influence.post", "args": {"post_id": post.id}, "comment": comment})
+    return row
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def my_reactions(member_id: int, post_ids: list[int]) -> dict[int, set[str]]:
+    if not post_ids:
+        return {}
+    rows = db.session.execute(select(InfluenceReaction.post_id, InfluenceReaction.kind).where(
+        InfluenceReaction.member_id == member_id, InfluenceReaction.post_id.in_(post_ids))).all()
+    mine: dict[int, set[str]] = {}
+    for post_id, kind in rows:
+        mine.setdefault(post_id, set()).add(kind)
+    return mine
+
+
+def reaction_counts(post_ids: list[int]) -> dict[int, dict[str, int]]:
+    if not post_ids:
+        return {}
+    rows = db.session.execute(select(InfluenceReaction.post_id, InfluenceReaction.kind, func.count())
+                              .where(InfluenceReaction.post_id.in_(post_ids))
+                              .group_by(InfluenceReaction.post_id, InfluenceReaction.kind)).all()
+    counts: dict[int, dict[str, int]] = {}
+    for post_id, kind, n in rows:
+        counts.setdefault(post_id, {})[kind] = n
+    return counts
+
+
+def preload_posts(activities: list[Activity]) -> None:
+    """ActivityKind.preload for post, reply and relay activities: one query for all their posts."""
+    ids = {int(a.object_id) for a in activities if a.object_id and a.object_id.isdigit()}
+    posts = {p.id: p for p in db.session.scalars(select(InfluencePost).where(InfluencePost.id.in_(ids)))} if ids else {}
+    for activity in activities:
+        activity.obj = posts.get(int(activity.object_id)) if activity.object_id and activity.object_id.isdigit() else None
+
+
+def feed_filter(member: Member):
+    """The home feed: what followed members and oneself do (any enabled module), what is posted in
+    one's groups, and what mentions or answers oneself."""
+    followed = select(Follow.followed_id).where(Follow.follower_id == member.id)
+    group_audiences = [a for a in visible_audiences(member) if a not in ("public", "members")
+                       and not a.startswith("member:")]
+    clauses = [and_(or_(Activity.actor_id.in_(followed), Activity.actor_id == member.id),
+                    Activity.audience.in_(("public", "members")))]
+    if group_audiences:
+        clauses.append(Activity.audience.in_(group_audiences))
+    return or_(*clauses)
+
+
+def home_feed(member: Member, *, before: int | None = None, after: int | None = None, limit: int = FEED_PAGE):
+    """A page of the member's home feed, newest first (keyset on the activity id), preloaded."""
+    modules = ["core", *(m.name for m in registry.enabled())]
+    query = (select(Activity).where(feed_filter(member), Activity.module.in_(modules),
+                                    hidden_filter(Activity.object_type, Activity.object_id)))
+    if after is not None:
+        query = query.where(Activity.id > after).order_by(Activity.id.asc())
+    else:
+        if before is not None:
+            query = query.where(Activity.id < before)
+        query = query.order_by(Activity.id.desc())
+    return preload(list(db.session.scalars(query.limit(limit))))
+
+
+def movement_feed(viewer, *, before: int | None = None, limit: int = FEED_PAGE, public_only: bool = False):
+    """Every root post the viewer may see, newest first."""
+    audiences = ["public"] if public_only else visible_audiences(viewer)
+    query = select(InfluencePost).where(
+        InfluencePost.deleted_at.is_(None), InfluencePost.reply_to_id.is_(None),
+        InfluencePost.audience.in_(audiences), hidden_filter("influence.post", func.cast(InfluencePost.id, db.String)))
+    if before is not None:
+        query = query.where(InfluencePost.id < before)
+    return list(db.session.scalars(query.order_by(InfluencePost.id.desc()).limit(limit)))
+
+
+def member_posts(author_id: int, viewer, *, before: int | None = None, limit: int = FEED_PAGE,
+                 public_only: bool = False):
+    audiences = ["public"] if public_only else visible_audiences(viewer)
+    query = select(InfluencePost).where(
+        InfluencePost.author_id == author_id, InfluencePost.deleted_at.is_(None),
+        InfluencePost.audience.in_(audiences), hidden_filter("influence.post", func.cast(InfluencePost.id, db.String)))
+    if before is not None:
+        query = query.where(InfluencePost.id < before)
+    return list(db.session.scalars(query.order_by(InfluencePost.id.desc()).limit(limit)))
+
+
+def topic_posts(tag: str, viewer, *, before: int | None = None, limit: int = FEED_PAGE, public_only: bool = False):
+    audiences = ["public"] if public_only else visible_audiences(viewer)
+    query = (select(InfluencePost).join(InfluencePostTag, InfluencePostTag.post_id == InfluencePost.id)
+             .where(InfluencePostTag.tag == tag.lower(), InfluencePost.deleted_at.is_(None),
+                    InfluencePost.audience.in_(audiences),
+                    hidden_filter("influence.post", func.cast(InfluencePost.id, db.String))))
+    if before is not None:
+        query = query.where(InfluencePost.id < before)
+    return list(db.session.scalars(query.order_by(InfluencePost.id.desc()).limit(limit)))
+
+
+def thread(root: InfluencePost, viewer) -> list[InfluencePost]:
+    """The replies of a conversation, oldest first (hidden and deleted replies left out)."""
+    return list(db.session.scalars(select(InfluencePost).where(
+        InfluencePost.thread_id == root.id, InfluencePost.id != root.id, InfluencePost.deleted_at.is_(None),
+        hidden_filter("influence.post", func.cast(InfluencePost.id, db.String))).order_by(InfluencePost.id)))
+
+
+def thread_summary(root: InfluencePost, replies: list[InfluencePost]) -> dict:
+    """The summary card of a conversation: participants, replies, last activity, most-reacted replies."""
+    participants: dict[int, Member] = {root.author_id: root.author}
+    for reply in replies:
+        participants.setdefault(reply.author_id, reply.author)
+    top = sorted((r for r in replies if r.reaction_count), key=lambda r: (-r.reaction_count, r.id))[:3]
+    return {"participants": list(participants.values()), "replies": len(replies),
+            "last_activity": max([root.created_at, *(r.created_at for r in replies)]), "top": top}
