@@ -159,7 +159,7 @@ def test_member_locale_wins(client, make_member, login):
     client.post("/language", data={"lang": "fr"})
     login(client, member)
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert "Recent activity" in page and "Activité récente" not in page
+    assert "Log out" in page and "Se déconnecter" not in page
 
 
 def test_language_switch_saves_the_member_locale(client, make_member, login):
@@ -167,7 +167,7 @@ def test_language_switch_saves_the_member_locale(client, make_member, login):
     login(client, member)
     client.post("/language", data={"lang": "fr"})
     assert db.session.scalar(select(Member.locale).where(Member.id == member.id)) == "fr"
-    assert "Activité récente" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Se déconnecter" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
 def test_registration_errors_come_back_in_french(client):
