@@ -77,6 +77,7 @@ def machine() -> dict:
         except metadata.PackageNotFoundError:
             versions[dist] = "-"
     return {
+        "code": code_version(),
         "cpus": os.cpu_count(),
         "cpu": cpu,
         "memory": mem_total,
@@ -87,8 +88,20 @@ def machine() -> dict:
     }
 
 
+def code_version() -> str:
+    """The commit measured, and whether the working tree had uncommitted changes."""
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line]
+    return f"{commit}" + (f" + {len(changed)} uncommitted file(s)" if changed else "")
+
+
 def print_machine() -> dict:
     info = machine()
+    say(f"code: {info['code']}")
     say(f"machine: {info['cpus']} CPU(s), {info['cpu']}, {info['memory']} RAM, Linux {info['kernel']}")
     say(f"python {info['python']}, SQLite {info['sqlite']}; "
         + ", ".join(f"{k} {v}" for k, v in info["packages"].items()))

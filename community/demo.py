@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from .auth.service import hash_password
 from .extensions import db
@@ -57,10 +57,21 @@ class DemoContext:
     organiser_ids: list[int]
     members: dict[int, dict] = field(default_factory=dict)  # id → row (commune, postal_code, interests…)
     scale: float = 1.0  # members / 200: modules scale their volumes with it
+    activities: list[dict] = field(default_factory=list)  # inserted at the end, in time order (ids follow time)
+    follows: set[tuple[int, int]] = field(default_factory=set)  # (follower, followed) pairs
+
+    def activity(self, actor_id: int | None, verb: str, object_type: str | None, object_id, at: datetime,
+                 audience: str = "members", data: dict | None = None) -> None:
+        """Queue an activity; all steps' activities are stored together, sorted by time."""
+        self.activities.append({"actor_id": actor_id, "verb": verb, "module": verb.split(".", 1)[0],
+                                "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+                                "audience": audience, "data": data or {}, "created_at": at})
 
     def bulk(self, model, rows: list[dict], chunk: int = 5000) -> None:
+        table = getattr(model, "__table__", model)
         for start in range(0, len(rows), chunk):
-            db.session.execute(insert(model), rows[start:start + chunk])
+            # Core executemany on the table: much faster than the ORM's bulk path for demo volumes.
+            db.session.execute(table.insert(), rows[start:start + chunk])
 
 
 def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
@@ -105,13 +116,19 @@ def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
                 ctx.bulk(Member, rows)
                 ctx.bulk(ConsentRecord, [{"member_id": r["id"], "purpose": "processing_notice", "version": "demo",
                                           "given": True, "at": r["joined_at"]} for r in rows])
-                _reset_sequence("member")
+                reset_sequence("member")
             elif step == "profiles":
                 _seed_tags(ctx, rows)
             elif step == "follows":
                 follows = _seed_follows(ctx, rows)
             else:
                 registry.get(step).seed_demo(ctx)
+        ctx.activities.sort(key=lambda a: a["created_at"])
+        ctx.bulk(Activity, ctx.activities)
+    db.session.commit()
+    for module in registry.enabled():
+        if module.on_enable:
+            module.on_enable()  # derived data (e.g. points) rebuilt from what was just seeded
     db.session.commit()
     return {"members": members, "follows": follows, "admin_email": ADMIN_EMAIL, "password": DEMO_PASSWORD}
 
@@ -144,24 +161,20 @@ def _seed_follows(ctx: DemoContext, rows: list[dict]) -> int:
             other = ctx.rng.choice(pool)
             if other != row["id"]:
                 pairs.add((row["id"], other))
-    follows, activities = [], []
+    follows = []
     for follower, followed in sorted(pairs):
         at = max(ctx.members[follower]["joined_at"], ctx.members[followed]["joined_at"]) + timedelta(
             hours=ctx.rng.randint(1, 2000))
         at = min(at, ctx.now - timedelta(minutes=ctx.rng.randint(1, 5000)))
         follows.append({"follower_id": follower, "followed_id": followed, "created_at": at})
-        activities.append({"actor_id": follower, "verb": "core.follow", "module": "core", "object_type": "core.member",
-                           "object_id": str(followed), "audience": f"member:{followed}",
-                           "data": {"endpoint": "members.profile",
-                                    "args": {"handle": ctx.members[follower]["handle"]}},
-                           "created_at": at})
+        ctx.activity(follower, "core.follow", "core.member", followed, at, audience=f"member:{followed}",
+                     data={"endpoint": "members.profile", "args": {"handle": ctx.members[follower]["handle"]}})
     ctx.bulk(Follow, follows)
-    activities.sort(key=lambda a: a["created_at"])
-    ctx.bulk(Activity, activities)
+    ctx.follows = pairs
     return len(follows)
 
 
-def _reset_sequence(table: str) -> None:
+def reset_sequence(table: str) -> None:
     """PostgreSQL: explicit ids were inserted, so move the id sequence past them."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(db.text(

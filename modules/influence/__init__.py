@@ -38,6 +38,12 @@ def _trending_widget(member) -> dict:
     return {"topics": trending()}
 
 
+def _seed_demo(ctx):
+    from .demo import seed_demo
+
+    seed_demo(ctx)
+
+
 def _preload(activities):
     from .service import preload_posts
 
@@ -65,4 +71,5 @@ MODULE = Module(
     },
     content_kinds={"influence.post": ContentKind(_l("Post"), _load_post)},
     settings={"edit_window_minutes": 15},
+    seed_demo=_seed_demo,
 )
