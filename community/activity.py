@@ -75,17 +75,18 @@ def publish(
         )
     activity_id = activity.id
     app = current_app._get_current_object()
-    after_commit(lambda: _after_commit(app, activity_id, verb, audience, recipients))
+    after_commit(lambda: _after_commit(app, activity_id, verb, audience, recipients, actor_id))
     if commit:
         db.session.commit()
     return activity
 
 
-def _after_commit(app, activity_id: int, verb: str, audience: str, recipients: list[int]) -> None:
+def _after_commit(app, activity_id: int, verb: str, audience: str, recipients: list[int],
+                  actor_id: int | None) -> None:
     from . import realtime
 
     with app.app_context():
-        realtime.emit_activity(activity_id, verb, audience)
+        realtime.emit_activity(activity_id, verb, audience, actor_id)
         if recipients:
             counts = unread_counts(recipients)
             for member_id in recipients:

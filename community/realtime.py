@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from .database import mark_writing
 from .extensions import db, socketio
-from .models import MemberSession, MemberSocket, Notification
+from .models import Follow, MemberSession, MemberSocket, Notification
 from .registry import registry
 
 log = logging.getLogger("terreau.realtime")
@@ -31,13 +31,26 @@ def audience_room(audience: str) -> str:
     return ALL_MEMBERS_ROOM if audience in ("public", "members") else audience
 
 
+def actor_room(member_id: int) -> str:
+    """The room of a member's followers' sockets (and their own)."""
+    return f"actor:{member_id}"
+
+
 def emit_to_member(member_id: int, event: str, data: dict) -> None:
     socketio.emit(event, data, to=f"member:{member_id}")
 
 
-def emit_activity(activity_id: int, verb: str, audience: str) -> None:
+def emit_activity(activity_id: int, verb: str, audience: str, actor_id: int | None = None) -> None:
+    """Nudge the sockets that may want the activity: for public and members-wide activities, the
+    actor's followers (not every connected member: each nudged page fetches what is new); for a
+    member or module room, that room."""
     module = registry.module_of_verb(verb)
-    socketio.emit("activity", {"id": activity_id, "verb": verb, "module": module}, to=audience_room(audience))
+    payload = {"id": activity_id, "verb": verb, "module": module}
+    if audience in ("public", "members"):
+        if actor_id is not None:
+            socketio.emit("activity", payload, to=actor_room(actor_id))
+    else:
+        socketio.emit("activity", payload, to=audience_room(audience))
 
 
 def _session_is_valid() -> bool:
@@ -101,6 +114,10 @@ def _on_connect(auth=None):
     db.session.commit()
     join_room(f"member:{member_id}")
     join_room(ALL_MEMBERS_ROOM)
+    join_room(actor_room(member_id))
+    # Each page load opens a new socket, so a new follow counts from the next page on.
+    for followed_id in db.session.scalars(select(Follow.followed_id).where(Follow.follower_id == member_id)):
+        join_room(actor_room(followed_id))
     for module in registry.enabled():
         for audience in module.audiences(current_user):
             join_room(audience_room(audience))
