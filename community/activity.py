@@ -235,6 +235,12 @@ def hidden_filter(content_type_col, content_id_col):
     ).exists()
 
 
+def activity_label(activity: Activity) -> str:
+    """The kind's label when it has one (translated), else the verb itself."""
+    kind = registry.activity_kind(activity.verb)
+    return str(kind.label) if kind and kind.label else activity.verb
+
+
 def activity_url(activity: Activity) -> str | None:
     endpoint = (activity.data or {}).get("endpoint")
     if not endpoint:

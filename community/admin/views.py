@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
@@ -55,7 +56,8 @@ def delete_module_data(name: str):
             error = _("Type the module's name, %(name)s, to confirm.", name=name)
         else:
             count = service.delete_module_data(name, current_user)
-            flash(_("%(count)d rows of %(module)s were deleted.", count=count, module=module.label), "success")
+            flash(ngettext("%(num)d row of %(module)s was deleted.", "%(num)d rows of %(module)s were deleted.",
+                           count, module=module.label), "success")
             return redirect(url_for("admin.modules"))
     return render_template("admin/delete_module.html", module=module, form=form, error=error), 422 if error else 200
 
@@ -77,6 +79,7 @@ def members():
     people = list(db.session.scalars(query.order_by(Member.handle).limit(51)))
     more = len(people) > 50
     return render_template("admin/members.html", people=people[:50], q=q, role=role, roles=ROLES,
+                           role_labels={r: role_label(r) for r in ROLES},
                            next_after=people[49].handle if more else None, form=FlaskForm())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -65,11 +66,13 @@ def forgot():
             base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
             link = base + url_for("auth.reset", token=service.reset_token(member))
             minutes = max(1, current_app.config["TERREAU_RESET_TOKEN_MAX_AGE"] // 60)
-            send_mail(member.email, _("Reset your password"), _(
+            send_mail(member.email, _("Reset your password"), ngettext(
                 "Someone (probably you) asked to reset your password.\n\n"
-                "Open this link within %(minutes)d minutes to choose a new one:\n%(link)s\n\n"
-                "If it was not you, ignore this e-mail: your password does not change.", link=link,
-                minutes=minutes))
+                "Open this link within %(num)d minute to choose a new one:\n%(link)s\n\n"
+                "If it was not you, ignore this e-mail: your password does not change.",
+                "Someone (probably you) asked to reset your password.\n\n"
+                "Open this link within %(num)d minutes to choose a new one:\n%(link)s\n\n"
+                "If it was not you, ignore this e-mail: your password does not change.", minutes, link=link))
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 200 if not form.errors else 422
