@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, request, url_for
+from flask_login import current_user
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 
 from . import signals
 from .database import after_commit
@@ -99,15 +100,17 @@ def _after_commit(app, activity_id: int, verb: str, audience: str, recipients: l
 
 
 
-def live_modules() -> list[str]:
-    """"core" and the enabled modules: what members may see now."""
-    return ["core", *(m.name for m in registry.enabled())]
+def enabled_module_filter(column):
+    """A WHERE clause keeping rows of the core and enabled modules. With every module on, no
+    clause at all: an ``IN`` on the module column would lure the planner onto the module index."""
+    disabled = [m.name for m in registry if not registry.is_enabled(m.name)]
+    return column.notin_(disabled) if disabled else true()
 
 
 def notifications_query(member_id: int):
     """A member's notifications from the core and enabled modules (a disabled module's wait)."""
     return (select(Notification).join(Activity, Activity.id == Notification.activity_id)
-            .where(Notification.member_id == member_id, Activity.module.in_(live_modules())))
+            .where(Notification.member_id == member_id, enabled_module_filter(Activity.module)))
 
 
 def unread_counts(member_ids: list[int]) -> dict[int, int]:
@@ -116,7 +119,7 @@ def unread_counts(member_ids: list[int]) -> dict[int, int]:
         select(Notification.member_id, func.count())
         .join(Activity, Activity.id == Notification.activity_id)
         .where(Notification.member_id.in_(member_ids), Notification.read_at.is_(None),
-               Activity.module.in_(live_modules()))
+               enabled_module_filter(Activity.module))
         .group_by(Notification.member_id)
     ).all()
     return dict(rows)
@@ -187,9 +190,13 @@ def render_activity(activity: Activity, mode: str = "feed", **context) -> Markup
     kind = registry.activity_kind(activity.verb)
     templates = [kind.template] if kind and kind.template else []
     templates.append("activity/generic.html")
+    # Rendered straight from the environment: render_template() would run every context
+    # processor again for each item of a feed. The kinds' templates get what they need here.
     # Markup: the templates already escaped their values; a plain str would be escaped twice
     # when a page includes it with {{ render_activity(...) }}.
-    return Markup(render_template(templates, activity=activity, mode=mode, **context))
+    template = current_app.jinja_env.get_or_select_template(templates)
+    return Markup(template.render(activity=activity, mode=mode, current_user=current_user, request=request,
+                                  **context))
 
 
 def visible_audiences(member: Member) -> list[str]:
@@ -204,7 +211,6 @@ def visible_activities(member: Member, *, after: int | None = None, before: int 
                        limit: int = 20, actor_id: int | None = None):
     """Activities the member may see, of enabled modules, not hidden: newest first (``before``,
     keyset pages), or oldest first when ``after`` is given (catching up since a known id)."""
-    modules = live_modules()
     query = (
         select(Activity)
         .outerjoin(
@@ -212,7 +218,7 @@ def visible_activities(member: Member, *, after: int | None = None, before: int 
             and_(HiddenContent.content_type == Activity.object_type, HiddenContent.content_id == Activity.object_id),
         )
         .where(
-            Activity.module.in_(modules),
+            enabled_module_filter(Activity.module),
             Activity.audience.in_(visible_audiences(member)),
             HiddenContent.content_id.is_(None),
         )

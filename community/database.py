@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -120,3 +120,9 @@ def count_per_request(app, engine: Engine) -> None:
     def _header(response):
         response.headers["X-Query-Count"] = str(g.get("query_count", 0))
         return response
+
+
+def refresh_statistics() -> None:
+    """Let the query planner see the data's shape (after bulk loads, and daily via prune)."""
+    db.session.execute(text("ANALYZE"))  # the same statement on SQLite and PostgreSQL
+    db.session.commit()

@@ -14,6 +14,7 @@ import click
 from sqlalchemy import func, select
 
 from .auth.service import hash_password
+from .database import refresh_statistics
 from .extensions import db
 from .models import Activity, ConsentRecord, Follow, Member, MemberTag
 from .registry import registry
@@ -130,6 +131,7 @@ def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
         if module.on_enable:
             module.on_enable()  # derived data (e.g. points) rebuilt from what was just seeded
     db.session.commit()
+    refresh_statistics()
     return {"members": members, "follows": follows, "admin_email": ADMIN_EMAIL, "password": DEMO_PASSWORD}
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, or_, select
 
 from . import signals
 from .auth.service import end_all_sessions, hash_password
+from .database import refresh_statistics
 from .extensions import db
 from .models import (
     Activity,
@@ -145,4 +146,5 @@ def prune(now=None) -> dict[str, int]:
             Report.status != "open", Report.handled_at < report_limit)).rowcount,
     }
     db.session.commit()
+    refresh_statistics()
     return counts

@@ -96,6 +96,8 @@ class Module:
     requires: tuple[str, ...] = ()  # modules that must be on for this one to be on (cascade)
     nav_items: Callable[[Any], Iterable[NavItem]] = lambda member: ()  # shown only while enabled
     home_widgets: tuple[HomeWidget, ...] = ()  # composed by the core home page while enabled
+    # blocks on member profiles while enabled; HomeWidget.context(member) gets the profile's member
+    profile_widgets: tuple[HomeWidget, ...] = ()
     activity_kinds: dict[str, ActivityKind] = field(default_factory=dict)  # verb → how it is shown
     content_kinds: dict[str, ContentKind] = field(default_factory=dict)  # "<name>.<kind>" → reportable
     settings: dict[str, Any] = field(default_factory=dict)  # defaults for the module's own settings

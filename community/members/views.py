@@ -36,8 +36,10 @@ def profile(handle: str):
     member = get_member_or_404(handle)
     followers, following = service.follow_counts(member.id)
     activities = visible_activities(current_user, actor_id=member.id, limit=10)
+    widgets = sorted(((w.order, m.name, w.template, w.context(member) if w.context else {})
+                      for m in registry.enabled() for w in m.profile_widgets), key=lambda w: (w[0], w[1]))
     return render_template(
-        "members/profile.html", member=member, followers=followers, following=following,
+        "members/profile.html", member=member, followers=followers, following=following, widgets=widgets,
         is_following=service.is_following(current_user.id, member.id), activities=activities,
         show_connections=can_see_connections(current_user, member),
         bio_hidden=is_hidden("core.profile", member.id),

@@ -9,8 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem
 
+from community import signals
+
 from . import models  # noqa: F401  (registers the influence_* tables)
 from .blueprint import bp
+from .points import DEFAULT_POINTS, _on_activity_published
 
 
 def _load_post(ident: str):
@@ -38,6 +41,48 @@ def _trending_widget(member) -> dict:
     return {"topics": trending()}
 
 
+def _bridging_widget(member) -> dict:
+    from .bridging import bridging
+
+    return {"items": bridging()[:5]}
+
+
+def _badges_widget(member) -> dict:
+    from flask_login import current_user
+
+    from .points import badges_of, member_points
+
+    own = current_user.is_authenticated and current_user.id == member.id
+    return {"member_id": member.id, "badges": badges_of(member.id),
+            "level": member_points(member.id).level if own else None}
+
+
+def _nav_points(member) -> tuple:
+    items = (NavItem("influence.points", _l("My activity points"), "user", 40),)
+    if member.has_role("admin"):
+        items += (NavItem("influence.admin_points", _l("Activity points"), "admin", 60),)
+    return items
+
+
+def _nav_pinned(member) -> tuple:
+    items = (NavItem("influence.highlights", _l("Highlights"), "main", 12),)
+    if member.is_authenticated and member.has_role("organiser"):
+        items += (NavItem("influence.announcements", _l("Announcements"), "user", 41),)
+    return items
+
+
+def _on_content_hidden(sender, **kwargs):
+    from .ranking import clear_cache
+
+    clear_cache()  # hidden posts leave the cached bridging highlights and trending topics now
+
+
+def _on_enable():
+    from .points import rebuild_points
+
+    rebuild_points()  # receivers were silent while the module was off
+
+
 def _seed_demo(ctx):
     from .demo import seed_demo
 
@@ -59,17 +104,29 @@ MODULE = Module(
     description=_l("Feeds, posts and announcements; conversations put into perspective; members' activity valued."),
     blueprint=bp,
     nav_items=lambda member: (NavItem("influence.index", _l("Feed"), "main", 10),
-                              NavItem("influence.movement", _l("All posts"), "main", 11)),
+                              NavItem("influence.movement", _l("All posts"), "main", 11), *_nav_points(member),
+                              *_nav_pinned(member)),
     home_widgets=(
         HomeWidget("influence/widgets/feed.html", order=10, context=_feed_widget, slot="main"),
         HomeWidget("influence/widgets/trending.html", order=20, context=_trending_widget),
+        HomeWidget("influence/widgets/bridging.html", order=30, context=_bridging_widget),
     ),
     activity_kinds={
         "influence.post": ActivityKind(POST_TEMPLATE, _l("A post mentions you"), preload=_preload),
         "influence.reply": ActivityKind(POST_TEMPLATE, _l("Someone answers your post"), preload=_preload),
         "influence.relay": ActivityKind(POST_TEMPLATE, _l("Someone relays your post"), preload=_preload),
+        # Notifies recipients only when the organiser asks for e-mail; off by default (opt-in).
+        "influence.announcement": ActivityKind("influence/announcements_activity.html",
+                                               _l("An organiser sends an announcement by e-mail")),
     },
     content_kinds={"influence.post": ContentKind(_l("Post"), _load_post)},
-    settings={"edit_window_minutes": 15},
+    settings={"edit_window_minutes": 15,
+              "points": dict(DEFAULT_POINTS),  # points per activity verb (docs/influence-ranking.md)
+              "points_half_life_days": 30,  # recent activity weighs more in the level
+              "leaderboard_enabled": True},  # "most active this month"; off: the page answers 404
+    profile_widgets=(HomeWidget("influence/widgets/profile_badges.html", context=_badges_widget),),
+    subscriptions={signals.activity_published: (_on_activity_published,),
+                   signals.content_hidden: (_on_content_hidden,)},
+    on_enable=_on_enable,
     seed_demo=_seed_demo,
 )

@@ -3,8 +3,8 @@
 The feed shows the current highlights on every page view, so they are read from a per-process
 cache (``ranking.cached``, TTL ``ranking.TTL``) holding plain values, not ORM objects, and
 filtered in Python by time and by what the viewer may see: most feed pages cost no query for
-them. Pinning, unpinning and hiding a post clear the cache (other worker processes catch up
-within the TTL).
+them. Pinning and unpinning clear the cache, and so does hiding a post (the module's
+content_hidden receiver); other worker processes catch up within the TTL.
 """
 
 from __future__ import annotations
@@ -163,8 +163,3 @@ def unpin(highlight: InfluenceHighlight) -> None:
     db.session.commit()
     ranking.clear_cache()
 
-
-def on_content_hidden(sender, content_type: str = "", **kwargs) -> None:
-    """A moderator hid or showed a post: the cached highlights may include it."""
-    if content_type == "influence.post":
-        ranking.clear_cache()

@@ -286,7 +286,9 @@ def _badges_for(activity: Activity) -> list[dict]:
         if parent is not None and parent.reply_to_id is not None and parent.author_id != actor_id:
             already = db.session.get(InfluenceBadge, (parent.author_id, "ten_answered"))
             if already is None and _answered_replies(parent.author_id) >= ANSWERED_REPLIES:
-                awards.append({"member_id": parent.author_id, "badge": "ten_answered", "awarded_at": at})
+                # dated by the answer, as rebuild_points dates it
+                awards.append({"member_id": parent.author_id, "badge": "ten_answered",
+                               "awarded_at": reply.created_at})
     return awards
 
 

@@ -12,14 +12,13 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from community.activity import hidden_filter, preload, publish, visible_audiences
+from community.activity import enabled_module_filter, hidden_filter, preload, publish, visible_audiences
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Activity, Follow, HiddenContent, Member
-from community.registry import registry
 from community.timeutil import utcnow
 
 from .models import (
@@ -267,11 +266,12 @@ def preload_posts(activities: list[Activity]) -> None:
 def feed_filter(member: Member):
     """The home feed: what followed members and oneself do (any enabled module), what is posted in
     one's groups, and what mentions or answers oneself."""
-    followed = select(Follow.followed_id).where(Follow.follower_id == member.id)
+    people = select(Follow.followed_id).where(Follow.follower_id == member.id).union_all(select(literal(member.id)))
     group_audiences = [a for a in visible_audiences(member) if a not in ("public", "members")
                        and not a.startswith("member:")]
-    clauses = [and_(or_(Activity.actor_id.in_(followed), Activity.actor_id == member.id),
-                    Activity.audience.in_(("public", "members")))]
+    # coalesce(): the audience test must not use the audience index, so that the planner walks
+    # the (actor_id, id) index of the few people followed instead (measured: 100 ms → 1 ms).
+    clauses = [and_(Activity.actor_id.in_(people), func.coalesce(Activity.audience, "").in_(("public", "members")))]
     if group_audiences:
         clauses.append(Activity.audience.in_(group_audiences))
     return or_(*clauses)
@@ -279,8 +279,7 @@ def feed_filter(member: Member):
 
 def home_feed(member: Member, *, before: int | None = None, after: int | None = None, limit: int = FEED_PAGE):
     """A page of the member's home feed, newest first (keyset on the activity id), preloaded."""
-    modules = ["core", *(m.name for m in registry.enabled())]
-    query = (select(Activity).where(feed_filter(member), Activity.module.in_(modules),
+    query = (select(Activity).where(feed_filter(member), enabled_module_filter(Activity.module),
                                     hidden_filter(Activity.object_type, Activity.object_id)))
     if after is not None:
         query = query.where(Activity.id > after).order_by(Activity.id.asc())
@@ -319,9 +318,10 @@ def topic_posts(tag: str, viewer, *, before: int | None = None, limit: int = FEE
              .where(InfluencePostTag.tag == tag.lower(), InfluencePost.deleted_at.is_(None),
                     InfluencePost.audience.in_(audiences),
                     hidden_filter("influence.post", func.cast(InfluencePost.id, db.String))))
+    # Keyset on the tag row's post_id: the (tag, post_id) index then gives the order (no sort).
     if before is not None:
-        query = query.where(InfluencePost.id < before)
-    return list(db.session.scalars(query.order_by(InfluencePost.id.desc()).limit(limit)))
+        query = query.where(InfluencePostTag.post_id < before)
+    return list(db.session.scalars(query.order_by(InfluencePostTag.post_id.desc()).limit(limit)))
 
 
 def thread(root: InfluencePost, viewer) -> list[InfluencePost]:

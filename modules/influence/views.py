@@ -50,7 +50,15 @@ def feed_context(member, before: int | None = None) -> dict:
         "mine": service.my_reactions(member.id, [p.id for p in posts]),
         "last_id": activities[0].id if activities else 0, "reactions": REACTIONS,
         "reaction_labels": REACTION_LABELS,
+        # announcements and highlights pinned on top of the first page (views_extra.pinned_context)
+        "pinned": _pinned(member) if before is None else None,
     }
+
+
+def _pinned(member) -> dict:
+    from .views_extra import pinned_context
+
+    return pinned_context(member)
 
 
 @login_required

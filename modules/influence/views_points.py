@@ -21,7 +21,6 @@ from community.settings import set_module_setting
 from . import bridging as bridging_rules
 from . import points as rules
 
-INTEGER_MESSAGE = _l("Enter a whole number from %(low)d to %(high)d.")
 HALF_LIFE_RANGE = (1, 365)
 
 
