@@ -7,9 +7,8 @@ with their summary, topics and trending topics.
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem
-
 from community import signals
+from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem
 
 from . import models  # noqa: F401  (registers the influence_* tables)
 from .blueprint import bp

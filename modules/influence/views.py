@@ -18,9 +18,6 @@ from . import ranking, service
 from .forms import EditForm, PostForm, RelayForm, ReplyForm
 from .models import REACTIONS, InfluencePost
 
-REACTION_LABELS = {"like": "👍", "agree": "✔", "idea": "💡", "thanks": "🙏"}
-
-
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() else None
@@ -49,7 +46,6 @@ def feed_context(member, before: int | None = None) -> dict:
         "activities": activities, "older": older, "form": post_form(member),
         "mine": service.my_reactions(member.id, [p.id for p in posts]),
         "last_id": activities[0].id if activities else 0, "reactions": REACTIONS,
-        "reaction_labels": REACTION_LABELS,
         # announcements and highlights pinned on top of the first page (views_extra.pinned_context)
         "pinned": _pinned(member) if before is None else None,
     }
@@ -88,7 +84,7 @@ def _post_list(template: str, posts, **context):
     posts = posts[: service.FEED_PAGE]
     mine = service.my_reactions(current_user.id, [p.id for p in posts]) if current_user.is_authenticated else {}
     return render_template(template, posts=posts, older=older, mine=mine, reactions=REACTIONS,
-                           reaction_labels=REACTION_LABELS, **context)
+                           **context)
 
 
 def topic(tag: str):
@@ -141,7 +137,7 @@ def post(post_id: int):
     return render_template(
         "influence/post.html", root=root, focus=item, replies=replies, summary=service.thread_summary(root, replies),
         mine=mine, counts=service.reaction_counts([p.id for p in posts]), reactions=REACTIONS,
-        reaction_labels=REACTION_LABELS, form=ReplyForm(), can_edit=_can_edit(root))
+        form=ReplyForm(), can_edit=_can_edit(root))
 
 
 def _can_edit(item: InfluencePost) -> bool:
@@ -173,7 +169,7 @@ def reply(post_id: int):
     return render_template(
         "influence/post.html", root=root, focus=parent, replies=replies, summary=service.thread_summary(root, replies),
         mine=service.my_reactions(current_user.id, [p.id for p in posts]),
-        counts=service.reaction_counts([p.id for p in posts]), reactions=REACTIONS, reaction_labels=REACTION_LABELS,
+        counts=service.reaction_counts([p.id for p in posts]), reactions=REACTIONS,
         form=form, can_edit=_can_edit(root)), 422
 
 

@@ -24,6 +24,18 @@ def _fresh_caches():
 
 
 @pytest.fixture
+def visit(app, login):
+    """visit(member) -> a new client logged in as member (one browser per member)."""
+
+    def open_as(member):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return login(client, member)
+
+    return open_as
+
+
+@pytest.fixture
 def organiser(make_member):
     return make_member(role="organiser", handle="orga", postal_code="13001", commune="Marseille")
 
@@ -52,7 +64,7 @@ def test_members_cannot_publish_or_manage_announcements(client, make_member, log
     assert _count() == 0
 
 
-def test_organiser_publishes_to_everyone_pinned_on_feed_and_home(client, app, make_member, login, organiser):
+def test_organiser_publishes_to_everyone_pinned_on_feed_and_home(client, visit, make_member, login, organiser):
     reader = make_member(handle="reader")
     login(client, organiser)
     assert client.get("/influence/announcements/new").status_code == 200
@@ -63,9 +75,7 @@ def test_organiser_publishes_to_everyone_pinned_on_feed_and_home(client, app, ma
     assert "<strong>10 h</strong>" in item.body_html and "<script" not in item.body_html
     assert "Assemblée générale" in client.get("/influence/announcements").get_data(as_text=True)
 
-    reader_client = app.test_client()
-    reader_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    login(reader_client, reader)
+    reader_client = visit(reader)
     for path in ("/influence/", "/"):
         block = _pinned(reader_client, path)
         assert "Assemblée générale" in block and "<strong>10 h</strong>" in block and "<script>alert" not in block
@@ -110,7 +120,7 @@ def test_an_expiry_today_is_accepted_and_the_errors_keep_the_other_fields(client
     assert db.session.scalar(select(InfluenceAnnouncement.expires_at)) is not None
 
 
-def test_area_matches_postal_prefixes_and_communes(app, client, make_member, login, organiser):
+def test_area_matches_postal_prefixes_and_communes(app, client, make_member, login, organiser, visit):
     lyon1 = make_member(handle="lyon1", postal_code="69001", commune="Lyon")
     villeurbanne = make_member(handle="villeur", postal_code="69100", commune="Villeurbanne")
     stetienne = make_member(handle="steti", postal_code="42000", commune="Saint-Étienne")
@@ -131,18 +141,18 @@ def test_area_matches_postal_prefixes_and_communes(app, client, make_member, log
     assert titles(stetienne) == {"Pour Sainté"}
     assert titles(paris) == titles(nowhere) == titles(organiser) == set()
 
-    login(client, paris)
+    client = visit(paris)
     assert _pinned(client) == ""
     area_item = db.session.scalar(select(InfluenceAnnouncement).where(InfluenceAnnouncement.title == "Pour le 690"))
     assert client.get(f"/influence/announcements/{area_item.id}").status_code == 404
-    login(client, lyon1)
+    client = visit(lyon1)
     assert "Pour le 690" in _pinned(client) and "Pour Sainté" not in _pinned(client)
     # The stream keeps an area's announcement away from followers elsewhere: only its author sees it.
     activity = db.session.scalar(select(Activity).where(Activity.object_id == str(area_item.id)))
     assert activity.audience == f"member:{organiser.id}"
 
 
-def test_group_announcements_reach_the_group_only(client, app, make_member, login, organiser, monkeypatch):
+def test_group_announcements_reach_the_group_only(client, app, make_member, login, organiser, monkeypatch, visit):
     """Groups come with the collaboration module: a module granting a room is simulated here."""
     inside, outside = make_member(handle="inside"), make_member(handle="outside")
     module = registry.get("influence")
@@ -156,20 +166,20 @@ def test_group_announcements_reach_the_group_only(client, app, make_member, logi
     assert _publish(client, title="Sortie du groupe", scope="group", audience=GROUP).status_code == 302
     assert [a.title for a in announcements.live_for(inside)] == ["Sortie du groupe"]
     assert announcements.live_for(outside) == []
-    login(client, outside)
+    client = visit(outside)
     assert "Sortie du groupe" not in _pinned(client)
-    login(client, inside)
+    client = visit(inside)
     assert "Sortie du groupe" in _pinned(client)
 
 
-def test_dismissal_unpins_for_that_member_only(client, app, make_member, login, organiser):
+def test_dismissal_unpins_for_that_member_only(client, app, make_member, login, organiser, visit):
     ana, bruno, paris = make_member(handle="ana"), make_member(handle="bruno"), make_member(postal_code="75011")
     login(client, organiser)
     _publish(client, title="À lire")
     _publish(client, title="Pour Marseille", scope="area", area="13")
     item = db.session.scalar(select(InfluenceAnnouncement).where(InfluenceAnnouncement.title == "À lire"))
     area_item = db.session.scalar(select(InfluenceAnnouncement).where(InfluenceAnnouncement.title == "Pour Marseille"))
-    login(client, ana)
+    client = visit(ana)
     assert "À lire" in _pinned(client)
     response = client.post(f"/influence/announcements/{item.id}/dismiss", data={"next": "/influence/"})
     assert response.status_code == 302 and response.headers["Location"] == "/influence/"
@@ -180,15 +190,15 @@ def test_dismissal_unpins_for_that_member_only(client, app, make_member, login, 
     assert client.get(f"/influence/announcements/{item.id}").status_code == 200  # still readable
     assert db.session.scalar(select(func.count()).select_from(InfluenceDismissal)) == 1
     # Not a recipient of the area's announcement: nothing to dismiss.
-    login(client, paris)
+    client = visit(paris)
     assert client.post(f"/influence/announcements/{area_item.id}/dismiss").status_code == 404
     assert client.post("/influence/announcements/999/dismiss").status_code == 404
     assert client.get("/influence/announcements/dismiss").status_code == 404
-    login(client, bruno)
+    client = visit(bruno)
     assert "À lire" in _pinned(client)
 
 
-def test_expired_and_withdrawn_announcements_are_no_longer_pinned(client, make_member, login, organiser):
+def test_expired_and_withdrawn_announcements_are_no_longer_pinned(client, make_member, login, organiser, visit):
     reader = make_member()
     login(client, organiser)
     _publish(client, title="Ancienne")
@@ -202,20 +212,18 @@ def test_expired_and_withdrawn_announcements_are_no_longer_pinned(client, make_m
     assert client.post(f"/influence/announcements/{withdrawn}/withdraw").status_code == 302
     listing = client.get("/influence/announcements").get_data(as_text=True)
     assert listing.count("Expired") == 2 and "Actuelle" in listing
-    login(client, reader)
+    client = visit(reader)
     block = _pinned(client)
     assert "Actuelle" in block and "Ancienne" not in block and "Retirée" not in block
     assert client.post(f"/influence/announcements/{withdrawn}/withdraw").status_code == 403
 
 
-def test_email_goes_only_to_recipients_who_accept_it(app, client, make_member, login, organiser, smtp_server):
+def test_email_goes_only_to_recipients_who_accept_it(app, client, make_member, login, organiser, smtp_server, visit):
     wants = make_member(handle="wants", email="wants@example.org", postal_code="69001", locale="en")
     refuses = make_member(handle="refuses", email="refuses@example.org", postal_code="69002")
     elsewhere = make_member(handle="elsewhere", email="elsewhere@example.org", postal_code="75011")
     for member in (wants, elsewhere):
-        other = app.test_client()
-        login(other, member)
-        assert other.post("/profile/notifications", data={"influence.announcement": "on"}).status_code == 302
+        assert visit(member).post("/profile/notifications", data={"influence.announcement": "on"}).status_code == 302
     login(client, organiser)
     assert _publish(client, title="Tractage au marché", scope="area", area="69").status_code == 302
     assert smtp_server.messages == []  # e-mail not asked for
@@ -237,24 +245,21 @@ def test_the_preference_is_listed_and_off_by_default(client, make_member, login)
     assert 'name="influence.announcement"' in page and 'name="influence.announcement" checked' not in page
 
 
-def test_pinned_announcements_cost_one_query_whatever_their_number(client, make_member, login, organiser):
-    reader = make_member(postal_code="13002", commune="Marseille")
+def test_pinned_announcements_cost_one_query_whatever_their_number(client, make_member, login, organiser, visit):
+    reader = visit(make_member(postal_code="13002", commune="Marseille"))
     login(client, organiser)
     _publish(client, title="Première")
-    login(client, reader)
-    client.get("/influence/")  # warm the per-process caches (highlights, trending)
+    reader.get("/influence/")  # warm the per-process caches (highlights, trending)
 
     def count():
         with QueryCounter(db.engine) as counter:
-            page = client.get("/influence/").get_data(as_text=True)
+            page = reader.get("/influence/").get_data(as_text=True)
         return counter.count, page
 
     one, _page = count()
-    login(client, organiser)
     for n in range(4):
         _publish(client, title=f"Annonce {n}", scope="area" if n % 2 else "all", area="13")
-    login(client, reader)
-    client.get("/influence/")
+    reader.get("/influence/")
     five, page = count()
     assert five == one <= 8
     assert all(f"Annonce {n}" in page for n in range(4))
