@@ -136,10 +136,10 @@ def create(by: Member, *, post_ref: str, ends_at: datetime | None, starts_at: da
             errors["post"] = [_l("There is no post number %(n)d that you can see.", n=post_id)]
     if ends_at is None:
         errors["ends_at"] = [_l("Give the end of the period.")]
-    elif ends_at <= starts_at:
-        errors["ends_at"] = [_l("The end must come after the start.")]
     elif ends_at <= now:
         errors["ends_at"] = [_l("This period is already over.")]
+    elif ends_at <= starts_at:
+        errors["ends_at"] = [_l("The end must come after the start.")]
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = [_l("A note has at most %(n)d characters.", n=MAX_NOTE)]
@@ -156,8 +156,7 @@ def unpin(highlight: InfluenceHighlight) -> None:
     """End a highlight now; one that has not started yet is removed (its period would be empty)."""
     now = utcnow()
     if highlight.starts_at < now:
-        if highlight.ends_at > now:
-            highlight.ends_at = now
+        highlight.ends_at = min(highlight.ends_at, now)
     else:
         db.session.delete(highlight)
     db.session.commit()

@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import aliased
 
+from community.database import mark_writing
 from community.extensions import db
 from community.models import Activity, Member
 from community.settings import module_setting
@@ -297,11 +298,24 @@ def record_activity(activity: Activity) -> None:
     if activity.actor_id is None:
         return
     points = point_rules().get(activity.verb, 0)
-    awards = _badges_for(activity)
-    if points > 0 and not _counted_before(activity):
-        _apply_points(activity.actor_id, points, activity.created_at, activity.id, half_life_days())
-    _award(awards)
-    db.session.commit()
+    if points <= 0 and activity.verb not in BADGE_VERBS:
+        return
+    # Write in a transaction of our own, begun as a writer (SQLite: BEGIN IMMEDIATE) whatever the
+    # request that published (a Socket.IO handler's request is a GET): end the read one first.
+    writing = g.get("db_write")
+    mark_writing(True)
+    try:
+        db.session.commit()
+        awards = _badges_for(activity)
+        if points > 0 and not _counted_before(activity):
+            _apply_points(activity.actor_id, points, activity.created_at, activity.id, half_life_days())
+        _award(awards)
+        db.session.commit()
+    finally:
+        if writing is None:
+            g.pop("db_write", None)
+        else:
+            mark_writing(writing)
 
 
 def _on_activity_published(sender, activity=None, **kwargs) -> None:

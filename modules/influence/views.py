@@ -30,8 +30,9 @@ def audience_choices(member) -> list[tuple[str, str]]:
     return choices
 
 
-def post_form(member, formdata=None) -> PostForm:
-    form = PostForm(formdata=formdata) if formdata is not None else PostForm()
+def post_form(member) -> PostForm:
+    """The posting form, its audience choices set for ``member`` (reads the request on POST)."""
+    form = PostForm()
     form.audience.choices = audience_choices(member)
     return form
 
@@ -103,7 +104,7 @@ def member_posts(handle: str):
 
 @login_required
 def create():
-    form = post_form(current_user, request.form)
+    form = post_form(current_user)
     if form.validate_on_submit():
         image = None
         upload = form.image.data

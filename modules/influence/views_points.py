@@ -7,6 +7,7 @@ highlights by a cached computation.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -76,6 +77,7 @@ def points():
     earned = {key: at for key, _label, _text, at in rules.badges_of(current_user.id)}
     return render_template(
         "influence/points.html", rules_rows=_rules_rows(), half_life=rules.half_life_days(),
+        score=format_decimal(round(mine.score, 1), "#,##0.0"),
         thresholds=list(enumerate(rules.LEVEL_THRESHOLDS, start=1)), mine=mine, badges=rules.BADGES, earned=earned,
         leaderboard=rules.leaderboard_enabled())
 

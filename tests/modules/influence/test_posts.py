@@ -233,3 +233,60 @@ def test_hidden_post_leaves_the_feed(client, make_member, login, make_post):
     assert "Contenu signalé" not in client.get("/influence/").get_data(as_text=True)
     assert client.get(f"/influence/posts/{post.id}").status_code == 404
     assert db.session.scalar(select(func.count()).where(Activity.verb == "core.hidden")) == 1
+
+
+def test_post_with_an_image_checks_the_content_and_serves_it_to_who_may_see(client, make_member, login):
+    import io
+
+    from PIL import Image
+
+    login(client, make_member())
+    data = io.BytesIO()
+    Image.new("RGB", (800, 500), (10, 120, 40)).save(data, "PNG")
+    data.seek(0)
+    response = client.post("/influence/posts", data={"body": "Affiche", "audience": "members",
+                                                     "image": (data, "affiche.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    post = db.session.scalar(select(InfluencePost))
+    assert post.image.endswith(".webp")
+    served = client.get(f"/influence/media/{post.image}")
+    served.close()
+    assert served.status_code == 200 and "attachment" in served.headers["Content-Disposition"]
+    assert client.application.test_client().get(f"/influence/media/{post.image}").status_code == 404
+    bad = client.post("/influence/posts", data={"body": "Pas une image", "audience": "members",
+                                                "image": (io.BytesIO(b"GIF89a-not-really"), "x.gif")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "not an image" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(InfluencePost)) == 1
+
+
+def test_group_posts_are_seen_by_the_group_only(app, client, make_member, login, make_post):
+    """Groups come from another module through the contract (audiences, post_audiences)."""
+    from community.registry import registry
+
+    insider, outsider = make_member(handle="insider"), make_member(handle="outsider")
+    module = registry.get("collaboration")
+    saved = module.audiences, module.post_audiences
+    room = "collaboration:group:1"
+    module.audiences = lambda member: [room] if member.handle == "insider" else []
+    module.post_audiences = lambda member: [(room, "Groupe climat")] if member.handle == "insider" else []
+    try:
+        login(client, insider)
+        assert "Groupe climat" in client.get("/influence/").get_data(as_text=True)
+        client.post("/influence/posts", data={"body": "Entre nous", "audience": room})
+        post = db.session.scalar(select(InfluencePost))
+        assert post.audience == room
+        assert "Entre nous" in client.get("/influence/").get_data(as_text=True)
+        refused = client.post("/influence/posts", data={"body": "Ailleurs", "audience": "collaboration:group:2"})
+        assert refused.status_code == 422
+        other = app.test_client()
+        other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        login(other, outsider)
+        assert other.get(f"/influence/posts/{post.id}").status_code == 404
+        assert "Entre nous" not in other.get("/influence/all").get_data(as_text=True)
+        registry.set_enabled("collaboration", False)
+        assert client.get(f"/influence/posts/{post.id}").status_code == 404  # the group is gone with its module
+    finally:
+        registry.set_enabled("collaboration", True)
+        module.audiences, module.post_audiences = saved
