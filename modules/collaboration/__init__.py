@@ -1,13 +1,53 @@
 """Collaboration: putting members in touch, communities of interest, debate and co-innovation.
 
-Thin until issue #4: the module exists, can be switched on and off, and has its page.
+Built from parts (modules/collaboration/parts/): groups, debates, proposals, opinion maps and
+people (suggestions, introductions, skill search). MODULE is their union.
 """
 
 from flask_babel import lazy_gettext as _l
 
 from community.registry import Module, NavItem
 
-from .blueprint import bp
+from . import models  # noqa: F401  (registers the collaboration_* tables)
+from .blueprint import PARTS, bp
+
+
+def _union(attr):
+    merged = {}
+    for part in PARTS:
+        merged.update(getattr(part, attr))
+    return merged
+
+
+def _nav(member):
+    items = [NavItem("collaboration.index", _l("Groups and debates"), "main", 20)]
+    for part in PARTS:
+        items.extend(part.nav_items(member))
+    return tuple(items)
+
+
+def _each(attr):
+    functions = [getattr(part, attr) for part in PARTS if getattr(part, attr)]
+
+    def combined(member):
+        result = []
+        for function in functions:
+            result.extend(function(member))
+        return result
+
+    return combined
+
+
+def _seed_demo(ctx):
+    for part in PARTS:
+        if part.seed_demo:
+            part.seed_demo(ctx)
+
+
+def _export(member):
+    return {name: part.export_data(member) for name, part in zip(
+        ("groups", "debates", "proposals", "opinions", "people"), PARTS) if part.export_data}
+
 
 MODULE = Module(
     name="collaboration",
@@ -15,5 +55,14 @@ MODULE = Module(
     label=_l("Collaboration"),
     description=_l("People to meet, introductions, groups of interest, debates, proposals and opinion maps."),
     blueprint=bp,
-    nav_items=lambda member: (NavItem("collaboration.index", _l("Groups and debates"), "main", 20),),
+    nav_items=_nav,
+    home_widgets=tuple(w for part in PARTS for w in part.home_widgets),
+    activity_kinds=_union("activity_kinds"),
+    content_kinds=_union("content_kinds"),
+    rooms=_union("rooms"),
+    settings=_union("settings"),
+    audiences=_each("audiences"),
+    post_audiences=_each("post_audiences"),
+    seed_demo=_seed_demo,
+    export_data=_export,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
@@ -101,7 +101,7 @@ def expiry_from_date(day: date | None) -> datetime | None:
     """An expiry date means "until the end of that day" in the organiser's time zone (stored UTC)."""
     if day is None:
         return None
-    return to_utc(datetime.combine(day + timedelta(days=1), time.min))
+    return to_utc(datetime.combine(day, time(23, 59, 59)))
 
 
 def today_local() -> date:

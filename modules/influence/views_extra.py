@@ -30,6 +30,7 @@ from .models import InfluenceAnnouncement, InfluenceHighlight
 
 STAFF_ROLE = "organiser"  # organisers, moderators and admins (ROLES order)
 LIST_PAGE = 30
+LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]  # what browsers send, first rendered
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -52,8 +53,9 @@ class HighlightForm(FlaskForm):
     post = StringField(_l("Post or conversation"),
                        description=_l("Paste the link of a post or of a conversation, or its number."))
     note = StringField(_l("Note (optional)"), description=_l("Why it is highlighted, in a few words."))
-    starts_at = DateTimeLocalField(_l("From"), validators=[Optional()], description=_l("Empty: now."))
-    ends_at = DateTimeLocalField(_l("Until"), validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("From"), validators=[Optional()], format=LOCAL_INPUT,
+                                   description=_l("Empty: now."))
+    ends_at = DateTimeLocalField(_l("Until"), validators=[Optional()], format=LOCAL_INPUT)
 
 
 def _group_choices(member) -> list[tuple[str, str]]:

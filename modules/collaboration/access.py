@@ -1,0 +1,55 @@
+"""Who may see what in collaboration: group content is for the group's active members (and
+moderators); movement-wide content (no group) for every logged-in member. Shared by all parts."""
+
+from __future__ import annotations
+
+from flask import g, has_app_context
+from sqlalchemy import select
+
+from community.extensions import db
+
+from .models import CollaborationGroup, CollaborationMembership
+
+GROUP_ROOM = "collaboration:group:{id}"
+
+
+def group_room(group_id: int) -> str:
+    return GROUP_ROOM.format(id=group_id)
+
+
+def member_group_ids(member) -> set[int]:
+    """Ids of the groups where ``member`` is an active member (read once per request)."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return set()
+    cache = g.setdefault("collaboration_groups", {}) if has_app_context() else {}
+    if member.id not in cache:
+        cache[member.id] = set(db.session.scalars(select(CollaborationMembership.group_id).where(
+            CollaborationMembership.member_id == member.id, CollaborationMembership.status == "active")))
+    return cache[member.id]
+
+
+def forget_memberships() -> None:
+    """Call after changing memberships within a request."""
+    if has_app_context():
+        g.pop("collaboration_groups", None)
+
+
+def can_see_group_content(member, group_id: int | None) -> bool:
+    if member is None or not getattr(member, "is_authenticated", False):
+        return False
+    if group_id is None:
+        return True
+    return group_id in member_group_ids(member) or member.has_role("moderator")
+
+
+def is_animator(member, group_id: int) -> bool:
+    if member is None or not getattr(member, "is_authenticated", False):
+        return False
+    if member.has_role("moderator"):
+        return True
+    row = db.session.get(CollaborationMembership, (group_id, member.id))
+    return row is not None and row.status == "active" and row.role == "animator"
+
+
+def get_group(group_id: int) -> CollaborationGroup | None:
+    return db.session.get(CollaborationGroup, group_id)
