@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import current_app, request, url_for
-from flask_login import current_user
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, select, true
 
@@ -137,30 +137,33 @@ def email_enabled(member_id: int, kind: str) -> bool:
     return bool(activity_kind and activity_kind.email_default)
 
 
+CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
 def _email_notifications(activity_id: int, verb: str, recipients: list[int]) -> None:
-    from .mail import send_mail
+    """Mail the recipients who want this kind by e-mail, each in their language; sent in the background."""
+    from .mail import send_later
 
     kind = registry.activity_kind(verb)
     default = bool(kind and kind.email_default)
-    prefs = dict(
-        db.session.execute(
-            select(EmailPreference.member_id, EmailPreference.enabled).where(
-                EmailPreference.kind == verb, EmailPreference.member_id.in_(recipients)
-            )
-        ).all()
-    )
-    wanted = [m for m in recipients if prefs.get(m, default)]
-    if not wanted:
-        return
     activity = db.session.get(Activity, activity_id)
     base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
-    for member in db.session.scalars(select(Member).where(Member.id.in_(wanted), Member.erased_at.is_(None),
-                                                           Member.suspended_at.is_(None))):
-        with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            text = activity_text(activity)
-            body = gettext("%(text)s\n\nSee it on %(url)s\n\nTo stop these e-mails: %(prefs)s",
-                           text=text, url=f"{base}/notifications", prefs=f"{base}/profile/notifications")
-            send_mail(member.email, f"[{current_app.config['TERREAU_NAME']}] {text}", body)
+    mails = []
+    for start in range(0, len(recipients), CHUNK):
+        chunk = recipients[start:start + CHUNK]
+        prefs = dict(db.session.execute(select(EmailPreference.member_id, EmailPreference.enabled).where(
+            EmailPreference.kind == verb, EmailPreference.member_id.in_(chunk))).all())
+        wanted = [m for m in chunk if prefs.get(m, default)]
+        if not wanted:
+            continue
+        for member in db.session.scalars(select(Member).where(Member.id.in_(wanted), Member.erased_at.is_(None),
+                                                               Member.suspended_at.is_(None))):
+            with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+                text = activity_text(activity, viewer=member)
+                body = gettext("%(text)s\n\nSee it on %(url)s\n\nTo stop these e-mails: %(prefs)s",
+                               text=text, url=f"{base}/notifications", prefs=f"{base}/profile/notifications")
+                mails.append((member.email, f"[{current_app.config['TERREAU_NAME']}] {text}", body))
+    send_later(mails)
 
 
 def preload(activities: list[Activity]) -> list[Activity]:
@@ -179,12 +182,12 @@ def preload(activities: list[Activity]) -> list[Activity]:
     return activities
 
 
-def activity_text(activity: Activity) -> str:
-    """A one-line plain-text description, for e-mails and text alternatives."""
-    return " ".join(render_activity(activity, mode="text").striptags().split())
+def activity_text(activity: Activity, viewer=None) -> str:
+    """A one-line plain-text description (as ``viewer`` would read it), for e-mails and text alternatives."""
+    return " ".join(render_activity(activity, mode="text", viewer=viewer).striptags().split())
 
 
-def render_activity(activity: Activity, mode: str = "feed", **context) -> Markup:
+def render_activity(activity: Activity, mode: str = "feed", viewer=None, **context) -> Markup:
     """Render one activity with its kind's template, or the generic one for unknown kinds.
     ``context`` passes extra variables (e.g. the viewer's reactions) to the kind's template."""
     kind = registry.activity_kind(activity.verb)
@@ -195,8 +198,8 @@ def render_activity(activity: Activity, mode: str = "feed", **context) -> Markup
     # Markup: the templates already escaped their values; a plain str would be escaped twice
     # when a page includes it with {{ render_activity(...) }}.
     template = current_app.jinja_env.get_or_select_template(templates)
-    return Markup(template.render(activity=activity, mode=mode, current_user=current_user, request=request,
-                                  **context))
+    return Markup(template.render(activity=activity, mode=mode, current_user=viewer or current_user,
+                                  request=request, **context))
 
 
 def visible_audiences(member: Member) -> list[str]:

@@ -95,7 +95,7 @@ class QueryCounter:
         if not statement.lstrip().upper().startswith(self.IGNORED):
             self.statements.append(statement)
 
-    def __enter__(self) -> "QueryCounter":
+    def __enter__(self) -> QueryCounter:
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for
-
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from ..activity import visible_activities
 from ..extensions import db
-from ..moderation.service import is_hidden
 from ..models import EmailPreference, Member
+from ..moderation.service import is_hidden
 from ..registry import registry
 from ..uploads import UploadError, delete_upload, save_image
 from . import service

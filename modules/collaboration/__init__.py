@@ -46,7 +46,7 @@ def _seed_demo(ctx):
 
 def _export(member):
     return {name: part.export_data(member) for name, part in zip(
-        ("groups", "debates", "proposals", "opinions", "people"), PARTS) if part.export_data}
+        ("groups", "debates", "proposals", "opinions", "people"), PARTS, strict=True) if part.export_data}
 
 
 MODULE = Module(

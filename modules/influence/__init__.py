@@ -88,6 +88,34 @@ def _seed_demo(ctx):
     seed_demo(ctx)
 
 
+def _export(member) -> dict:
+    """The member's posts, reactions, relays, points and badges, for their own data export."""
+    from sqlalchemy import select
+
+    from community.extensions import db
+
+    from .models import InfluenceBadge, InfluencePoints, InfluencePost, InfluenceReaction, InfluenceRelay
+
+    def iso(value):
+        return value.isoformat() + "Z" if value else None
+
+    posts = db.session.scalars(select(InfluencePost).where(InfluencePost.author_id == member.id)
+                               .order_by(InfluencePost.id))
+    points = db.session.get(InfluencePoints, member.id)
+    return {
+        "posts": [{"id": p.id, "body": p.body, "audience": p.audience, "reply_to": p.reply_to_id,
+                   "at": iso(p.created_at), "edited_at": iso(p.edited_at), "deleted_at": iso(p.deleted_at)}
+                  for p in posts],
+        "reactions": [{"post": r.post_id, "kind": r.kind, "at": iso(r.created_at)} for r in db.session.scalars(
+            select(InfluenceReaction).where(InfluenceReaction.member_id == member.id))],
+        "relays": [{"post": r.post_id, "comment": r.comment, "at": iso(r.created_at)} for r in db.session.scalars(
+            select(InfluenceRelay).where(InfluenceRelay.member_id == member.id))],
+        "points": {"total": points.total, "month_total": points.month_total} if points else None,
+        "badges": [b.badge for b in db.session.scalars(select(InfluenceBadge).where(
+            InfluenceBadge.member_id == member.id))],
+    }
+
+
 def _preload(activities):
     from .service import preload_posts
 
@@ -128,4 +156,5 @@ MODULE = Module(
                    signals.content_hidden: (_on_content_hidden,)},
     on_enable=_on_enable,
     seed_demo=_seed_demo,
+    export_data=_export,
 )

@@ -18,6 +18,7 @@ from . import ranking, service
 from .forms import EditForm, PostForm, RelayForm, ReplyForm
 from .models import REACTIONS, InfluencePost
 
+
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() else None

@@ -107,7 +107,7 @@ def _reset_link(message) -> str:
 
 
 def test_password_reset_by_email_is_single_use(client, make_member, smtp_server):
-    member = make_member(handle="carla", email="carla@example.org")
+    make_member(handle="carla", email="carla@example.org")
     response = client.post("/auth/forgot", data={"email": "carla@example.org"})
     assert response.status_code == 302
     [message] = smtp_server.wait_for(1)

@@ -6,6 +6,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from community.extensions import db
+from community.mail import drain
 from community.models import ConsentRecord, Follow, Member, Notification
 
 PROFILE = {"display_name": "Ana Lopez", "bio": "", "commune": "Lyon", "postal_code": "69003",
@@ -169,7 +170,7 @@ def test_email_preferences_are_off_by_default_and_saved(client, make_member, log
     other = app.test_client()
     login(other, ana)
     other.post("/members/bruno/follow")
-    assert smtp_server.messages == []  # off by default
+    assert drain() and smtp_server.messages == []  # off by default (queue drained first)
     client.post("/profile/notifications", data={"core.follow": "on"})
     other.post("/members/bruno/unfollow")
     other.post("/members/bruno/follow")

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from community.extensions import db
 from community.models import Activity, Notification
@@ -44,7 +45,8 @@ def test_empty_or_too_long_post_is_refused_and_kept(client, make_member, login, 
 def test_post_mentions_notify_and_hashtag_lists_it_on_the_topic_page(client, make_member, login):
     author, ana = make_member(handle="author"), make_member(handle="ana")
     login(client, author)
-    assert client.post("/influence/posts", data={"body": "Avec @ana pour le #Climat", "audience": "members"}).status_code == 302
+    response = client.post("/influence/posts", data={"body": "Avec @ana pour le #Climat", "audience": "members"})
+    assert response.status_code == 302
     note = db.session.scalar(select(Notification).where(Notification.member_id == ana.id))
     assert note.kind == "influence.post"
     assert db.session.scalar(select(InfluencePostTag.tag)) == "climat"
@@ -141,7 +143,7 @@ def test_one_reaction_of_a_kind_per_member_by_the_database(client, make_member, 
     db.session.refresh(post)
     assert post.reaction_count == 2
     assert db.session.scalar(select(func.count()).select_from(InfluenceReaction)) == 2
-    with pytest.raises(Exception):  # the primary key itself refuses a duplicate
+    with pytest.raises(IntegrityError):  # the primary key itself refuses a duplicate
         db.session.add(InfluenceReaction(post_id=post.id, member_id=member.id, kind="like"))
         db.session.flush()
     db.session.rollback()
@@ -290,3 +292,13 @@ def test_group_posts_are_seen_by_the_group_only(app, client, make_member, login,
     finally:
         registry.set_enabled("collaboration", True)
         module.audiences, module.post_audiences = saved
+
+
+def test_the_members_export_includes_their_posts(client, make_member, login, make_post):
+    import json
+
+    member = make_member()
+    make_post(member, "Mon texte à moi")
+    login(client, member)
+    data = json.loads(client.get("/profile/export.json").data)
+    assert [p["body"] for p in data["modules"]["influence"]["posts"]] == ["Mon texte à moi"]
