@@ -178,7 +178,8 @@ def run_wrk(wrk: str, base: str, paths: list[str], cookie: str, seconds: int, co
 
 
 def pick_targets(db_path: Path) -> tuple[dict, list[str]]:
-    """The member whose home we load (first plain member with a full first page), profile handles."""
+    """The member whose home we load (first plain member with >= 21 activities addressed to them,
+    so that the core feed fills a page), and 200 profile handles spread over the member ids."""
     with sqlite3.connect(db_path) as conn:
         row = conn.execute(
             "SELECT m.id, m.handle, (SELECT count(*) FROM activity a WHERE a.audience = 'member:' || m.id) AS items "
@@ -248,8 +249,8 @@ def main(argv: list[str] | None = None) -> dict:
             if check.status_code != 200 or "stream" not in check.text:
                 raise RuntimeError(f"logged-in home page answered {check.status_code}")
             admin_ok = login(terreau_base, ADMIN_EMAIL).get(terreau_base + "/", timeout=30).status_code
-            say(f"home: GET / logged in as @{feed_member['handle']} (member {feed_member['id']}, plain member, "
-                f"{feed_member['feed_items']} items in reach, a full first page of 20), "
+            say(f"home: GET / logged in as @{feed_member['handle']} (member {feed_member['id']}: the first plain "
+                f"member with at least 21 activities addressed to them, {feed_member['feed_items']}), "
                 f"X-Query-Count {check.headers.get('X-Query-Count')}; admin login check: HTTP {admin_ok}")
             say(f"profile: GET /members/<handle>, rotating over {len(handles)} members "
                 f"(every {args.members // len(handles)}th), same logged-in member")

@@ -202,6 +202,16 @@ def render_activity(activity: Activity, mode: str = "feed", viewer=None, **conte
                                   request=request, **context))
 
 
+def audience_member_ids(audience: str) -> list[int] | None:
+    """The members of a module room ("<module>:<kind>:<id>"), asked of the module that owns it;
+    None when that module is off or cannot say."""
+    module = registry.get(audience.split(":", 1)[0])
+    if module is None or not registry.is_enabled(module.name):
+        return None
+    members = module.audience_members(audience)
+    return None if members is None else sorted(set(members))
+
+
 def visible_audiences(member: Member) -> list[str]:
     """Audiences a member may see: everyone's, their own, and those enabled modules grant."""
     audiences = ["public", "members", f"member:{member.id}"]

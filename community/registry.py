@@ -107,6 +107,8 @@ class Module:
     audiences: Callable[[Any], Iterable[str]] = lambda member: ()  # extra activity audiences of a member
     # (audience, label) pairs a member may address content to, e.g. their groups' rooms
     post_audiences: Callable[[Any], Iterable[tuple[str, Any]]] = lambda member: ()
+    # audience_members(room) → ids of the members in one of this module's rooms, or None if unknown
+    audience_members: Callable[[str], Iterable[int] | None] = lambda audience: None
     seed_demo: Callable[[Any], None] | None = None  # demo data, called by seed-demo
     on_enable: Callable[[], None] | None = None  # may add data, never delete it
     on_disable: Callable[[], None] | None = None  # may add data, never delete it

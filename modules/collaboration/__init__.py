@@ -38,6 +38,15 @@ def _each(attr):
     return combined
 
 
+def _audience_members(audience):
+    for part in PARTS:
+        if part.audience_members:
+            members = part.audience_members(audience)
+            if members is not None:
+                return members
+    return None
+
+
 def _seed_demo(ctx):
     for part in PARTS:
         if part.seed_demo:
@@ -63,6 +72,7 @@ MODULE = Module(
     settings=_union("settings"),
     audiences=_each("audiences"),
     post_audiences=_each("post_audiences"),
+    audience_members=_audience_members,
     seed_demo=_seed_demo,
     export_data=_export,
 )

@@ -18,7 +18,7 @@ from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import and_, distinct, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from community.activity import publish, visible_audiences
+from community.activity import audience_member_ids, publish, visible_audiences
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Member
@@ -139,9 +139,9 @@ def validate(title: str, body: str, scope: str, area: str, audience: str | None,
             add("audience", _l("Choose a group."))
         elif audience not in allowed_audiences:
             add("audience", _l("You cannot address this group."))
-        if send_email:
-            # The core has no way yet to list a group room's members (only a member's rooms).
-            add("send_email", _l("E-mail is not available yet for a group's announcements."))
+        elif send_email and audience_member_ids(audience) is None:
+            # The module owning the room could not list its members (e.g. it is off).
+            add("send_email", _l("E-mail is not available for this group's announcements."))
     if expires_on is not None and expires_on < today_local():
         add("expires_on", _l("The expiry date is already past."))
     return errors
@@ -179,10 +179,12 @@ def activity_audience(announcement: InfluenceAnnouncement) -> str:
 
 
 def recipient_ids(announcement: InfluenceAnnouncement) -> list[int]:
-    """Active members an announcement to everyone or to an area reaches (for notifications)."""
+    """Active members an announcement reaches: everyone, an area, or a group's members (notifications)."""
     query = select(Member.id).where(Member.erased_at.is_(None), Member.suspended_at.is_(None))
     if announcement.scope == "area":
         query = query.where(area_members_clause(announcement.area))
+    elif announcement.scope == "group":
+        return audience_member_ids(announcement.audience) or []
     elif announcement.scope != "all":
         return []
     return list(db.session.scalars(query.order_by(Member.id)))

@@ -20,5 +20,6 @@ class Part:
     settings: dict = field(default_factory=dict)
     audiences: Callable[[Any], Iterable[str]] | None = None
     post_audiences: Callable[[Any], Iterable[tuple[str, Any]]] | None = None
+    audience_members: Callable[[str], Iterable[int] | None] | None = None
     seed_demo: Callable[[Any], None] | None = None
     export_data: Callable[[Any], dict] | None = None

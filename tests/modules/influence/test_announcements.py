@@ -161,11 +161,12 @@ def test_group_announcements_reach_the_group_only(client, app, make_member, logi
     module = registry.get("influence")
     monkeypatch.setattr(module, "post_audiences", lambda member: [(GROUP, "Groupe vélo")])
     monkeypatch.setattr(module, "audiences", lambda member: [GROUP] if member.handle == "inside" else [])
+    monkeypatch.setattr(registry.get("collaboration"), "audience_members", lambda audience: None)
     login(client, organiser)
     page = client.get("/influence/announcements/new").get_data(as_text=True)
     assert "Groupe vélo" in page
     refused = _publish(client, scope="group", audience=GROUP, send_email="y")
-    assert refused.status_code == 422 and "not available yet" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "not available for this group" in refused.get_data(as_text=True)
     assert _publish(client, title="Sortie du groupe", scope="group", audience=GROUP).status_code == 302
     assert [a.title for a in announcements.live_for(inside)] == ["Sortie du groupe"]
     assert announcements.live_for(outside) == []
@@ -266,3 +267,20 @@ def test_pinned_announcements_cost_one_query_whatever_their_number(client, make_
     five, page = count()
     assert five == one <= 8
     assert all(f"Annonce {n}" in page for n in range(4))
+
+
+def test_group_announcement_by_email_reaches_the_groups_members(client, make_member, login, organiser, monkeypatch,
+                                                                 smtp_server, visit):
+    """The module owning the room lists its members (Module.audience_members): they get the e-mail."""
+    inside = make_member(handle="inside", email="inside@example.org")
+    make_member(handle="outside", email="outside@example.org")
+    assert visit(inside).post("/profile/notifications", data={"influence.announcement": "on"}).status_code == 302
+    monkeypatch.setattr(registry.get("influence"), "post_audiences", lambda member: [(GROUP, "Groupe vélo")])
+    inside_id = inside.id  # read now: the lambda runs inside the request, not in the test's session
+    monkeypatch.setattr(registry.get("collaboration"), "audience_members",
+                        lambda audience: [inside_id] if audience == GROUP else None)
+    login(client, organiser)
+    assert _publish(client, title="Sortie vélo", scope="group", audience=GROUP, send_email="y").status_code == 302
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == "inside@example.org"
+    assert drain() and len(smtp_server.messages) == 1
