@@ -135,7 +135,7 @@ def parse_wrk(output: str) -> dict:
     result["requests"] = int(match.group(1))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     result["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"),
-                                       map(int, errors.groups()))) if errors else {}
+                                       map(int, errors.groups()), strict=True)) if errors else {}
     lua = re.search(r"LUA responses=(\d+) non200=(\d+) queries=(\d+) counted=(\d+)", output)
     if lua:
         _responses, bad, queries, counted = map(int, lua.groups())

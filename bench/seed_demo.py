@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     banner(f"seed-demo --members {args.members} on a fresh SQLite database")
     info = print_machine()
-    say(f"command: TERREAU_INSTANCE=<fresh tmp dir> {' '.join(flask_cmd('seed-demo', '--members', str(args.members), '--seed', str(args.seed)))}")
+    command = flask_cmd("seed-demo", "--members", str(args.members), "--seed", str(args.seed))
+    say(f"command: TERREAU_INSTANCE=<fresh tmp dir> {' '.join(command)}")
     say("(after `flask --app app db upgrade`, not timed; the time includes starting Python and the app)")
     results = []
     for i in range(args.runs):

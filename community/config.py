@@ -76,6 +76,8 @@ def load(overrides: dict | None = None) -> dict:
         "TERREAU_LIMIT_REGISTER": os.environ.get("TERREAU_LIMIT_REGISTER", "5 per hour"),
         "TERREAU_LIMIT_RESET": os.environ.get("TERREAU_LIMIT_RESET", "5 per hour"),
         "TERREAU_LIMIT_POST": os.environ.get("TERREAU_LIMIT_POST", "30 per minute"),
+        # introduction requests sent per member (collaboration; refused requests do not count)
+        "TERREAU_LIMIT_INTRODUCTION": os.environ.get("TERREAU_LIMIT_INTRODUCTION", "10 per day"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("TERREAU_SECURE_COOKIES", False),

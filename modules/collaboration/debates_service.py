@@ -175,10 +175,10 @@ def validate(*, title: str, question: str, group_id: int | None, opens_at: datet
         errors.setdefault("question", []).append(_l("The question has at most %(n)d characters.", n=MAX_QUESTION))
     start = opens_at or now
     if closes_at is not None:
-        if closes_at <= start:
-            errors.setdefault("closes_at", []).append(_l("The end must come after the start."))
-        elif closes_at <= now:
+        if closes_at <= now:
             errors.setdefault("closes_at", []).append(_l("The end must be in the future."))
+        elif closes_at <= start:
+            errors.setdefault("closes_at", []).append(_l("The end must come after the start."))
     return errors
 
 
@@ -411,3 +411,126 @@ def export_data(member) -> dict:
                            "body": c.body, "at": _iso(c.created_at), "deleted": c.deleted_at is not None}
                           for c, title in rows],
     }
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+DEMO_DEBATES = (
+    ("Transports en commun gratuits : pour ou contre ?",
+     "La gratuité des transports en commun est-elle **la bonne priorité** pour notre ville ?\n\n"
+     "Coût pour la collectivité, effet sur la voiture, justice sociale : donnez vos arguments."),
+    ("Faut-il une assemblée citoyenne tirée au sort ?",
+     "Nous proposons une assemblée de 50 habitants tirés au sort, consultée sur le budget local. "
+     "Bonne idée, gadget, ou première étape ?"),
+    ("Quelle place pour le numérique dans nos campagnes ?",
+     "Réseaux sociaux, messageries, porte-à-porte : où mettre notre énergie pendant la campagne ?"),
+    ("Cantines scolaires : 100 % bio et local d'ici 2030 ?",
+     "L'objectif est-il réaliste, et à quelles conditions pour les producteurs du territoire ?"),
+    ("Réduire la vitesse à 30 km/h dans toute la ville ?",
+     "Sécurité, bruit, pollution, temps de trajet : qu'en pensez-vous ?"),
+    ("Comment mieux accueillir les nouveaux militants ?",
+     "Parrainage, soirée d'accueil, formation : partagez ce qui a marché chez vous."),
+)
+DEMO_ARGUMENTS = {
+    "for": ("Je suis pour : c'est une mesure de justice sociale concrète.",
+            "Pour, à condition de l'accompagner d'un vrai plan d'investissement.",
+            "Pour : les villes qui l'ont fait en tirent un bilan positif.",
+            "Oui, et il faut le dire clairement dans notre programme."),
+    "against": ("Contre : le coût est trop élevé par rapport aux autres priorités.",
+                "Je suis réservé : commençons par améliorer la fréquence et la qualité.",
+                "Contre, car cela risque de saturer un réseau déjà fragile."),
+    "neutral": ("Il nous manque des chiffres pour trancher : qui peut les chercher ?",
+                "Les deux positions se défendent ; organisons une réunion publique.",
+                "Attention à bien distinguer le court terme et le long terme."),
+}
+DEMO_REPLIES = ("Tout à fait d'accord.", "Tu as une source pour ce chiffre ?",
+                "Je nuancerais : le contexte local compte.", "Bonne remarque, je n'y avais pas pensé.",
+                "Pas convaincu, mais l'argument mérite d'être creusé.")
+DEMO_SYNTHESIS = ("**Synthèse.** Une majorité se dégage pour avancer, avec deux conditions : chiffrer la mesure "
+                  "et consulter les habitants. Les objections sur le coût seront reprises dans le groupe de travail.")
+
+
+def seed_demo(ctx) -> None:
+    """A few debates (open, closed with a synthesis, in groups when there are some), with
+    contributions, threaded replies and their activities; bulk inserts, counts computed here."""
+    from community.demo import reset_sequence
+
+    rng = ctx.rng
+    rows = db.session.execute(select(CollaborationMembership.group_id, CollaborationMembership.member_id,
+                                     CollaborationMembership.role)
+                              .where(CollaborationMembership.status == "active")
+                              .order_by(CollaborationMembership.group_id, CollaborationMembership.member_id)).all()
+    groups: dict[int, list[int]] = {}
+    animators: dict[int, int] = {}
+    for group_id, member_id, role in rows:
+        groups.setdefault(group_id, []).append(member_id)
+        if role == "animator":
+            animators.setdefault(group_id, member_id)
+    group_ids = [g for g, members in groups.items() if len(members) >= 3]
+    next_debate = (db.session.scalar(select(func.max(CollaborationDebate.id))) or 0) + 1
+    next_contribution = (db.session.scalar(select(func.max(CollaborationContribution.id))) or 0) + 1
+    html = {}
+
+    def rendered(text: str) -> str:
+        if text not in html:
+            html[text] = str(render_markdown(text))
+        return html[text]
+
+    debates, contributions = [], []
+    staff = ctx.organiser_ids or [ctx.admin_id]
+    for i in range(max(4, round(6 * ctx.scale))):
+        title, question = DEMO_DEBATES[i % len(DEMO_DEBATES)]
+        group_id = rng.choice(group_ids) if group_ids and rng.random() < 0.4 else None
+        pool = groups[group_id] if group_id else ctx.member_ids
+        author = animators.get(group_id, pool[0]) if group_id else rng.choice(staff)
+        opens_at = ctx.now - timedelta(days=rng.randint(3, 40), minutes=rng.randint(0, 600))
+        kind = i % 3  # 0: open with an end, 1: closed with a synthesis, 2: open until closed
+        closes_at = (ctx.now + timedelta(days=rng.randint(2, 20)) if kind == 0 else
+                     opens_at + timedelta(days=2) if kind == 1 else None)
+        until = min(ctx.now, closes_at) if closes_at else ctx.now
+        debate_id = next_debate
+        next_debate += 1
+        audience = group_room(group_id) if group_id else "members"
+        args = {"debate_id": debate_id}
+        count = {"for": 0, "against": 0, "neutral": 0}
+        made: list[tuple[int, int]] = []  # (id, author) of this debate's contributions
+        span = (until - opens_at).total_seconds()
+        for at in sorted(opens_at + timedelta(seconds=span * rng.random()) for _ in range(rng.randint(6, 30))):
+            member = rng.choice(pool)
+            if ctx.members.get(member, {}).get("joined_at", at) > at:
+                continue
+            reply = made and rng.random() < 0.3
+            parent = rng.choice(made) if reply else None
+            stance = "neutral" if reply else rng.choice(("for", "for", "against", "neutral"))
+            body = rng.choice(DEMO_REPLIES) if reply else rng.choice(DEMO_ARGUMENTS[stance])
+            if not reply:
+                count[stance] += 1
+            contributions.append({"id": next_contribution, "debate_id": debate_id, "author_id": member,
+                                  "stance": stance, "body": body, "body_html": rendered(body),
+                                  "reply_to_id": parent[0] if parent else None, "created_at": at, "deleted_at": None})
+            ctx.activity(member, "collaboration.contribution", CollaborationContribution.content_type,
+                         next_contribution, at, audience=audience,
+                         data={"endpoint": "collaboration.debate",
+                               "args": {**args, "_anchor": f"contribution-{next_contribution}"}, "title": title,
+                               "stance": None if reply else stance,
+                               "reply_to_author": parent[1] if parent else None})
+            made.append((next_contribution, member))
+            next_contribution += 1
+        closed_at = min(closes_at + timedelta(hours=rng.randint(2, 30)), ctx.now) if kind == 1 else None
+        debates.append({"id": debate_id, "group_id": group_id, "author_id": author, "title": title,
+                        "question": question, "question_html": rendered(question), "opens_at": opens_at,
+                        "closes_at": closes_at, "closed_at": closed_at,
+                        "synthesis": DEMO_SYNTHESIS if closed_at else "",
+                        "synthesis_html": rendered(DEMO_SYNTHESIS) if closed_at else "",
+                        "count_for": count["for"], "count_against": count["against"],
+                        "count_neutral": count["neutral"], "created_at": opens_at})
+        ctx.activity(author, "collaboration.debate_opened", CollaborationDebate.content_type, debate_id, opens_at,
+                     audience=audience, data={"endpoint": "collaboration.debate", "args": args, "title": title})
+        if closed_at:
+            ctx.activity(author, "collaboration.debate_closed", CollaborationDebate.content_type, debate_id,
+                         closed_at, audience=audience,
+                         data={"endpoint": "collaboration.debate", "args": args, "title": title})
+    ctx.bulk(CollaborationDebate, debates)
+    ctx.bulk(CollaborationContribution, contributions)
+    reset_sequence(CollaborationDebate.__tablename__)
+    reset_sequence(CollaborationContribution.__tablename__)

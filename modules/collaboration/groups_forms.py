@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .groups_service import MAX_DESCRIPTION, MAX_LINK_TITLE, MAX_NAME, MAX_NOTE, MAX_URL, MAX_WALL
@@ -12,11 +12,13 @@ class GroupForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the group a name.")), Length(max=MAX_NAME)])
     description = TextAreaField(_l("Description"), validators=[Length(max=MAX_DESCRIPTION)],
                                 description=_l("Markdown. Everyone in the movement can read it, members or not."))
-    kind = SelectField(_l("Kind"), choices=[("thematic", _l("Thematic")), ("local", _l("Local"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("thematic", _l("Thematic")),
+                                                   SelectChoice("local", _l("Local"))])
     commune = StringField(_l("Commune (local groups)"), validators=[Length(max=120)])
     postal_code = StringField(_l("Postal code (local groups)"), validators=[Length(max=10)])
     join_policy = SelectField(_l("Who can join"), choices=[
-        ("open", _l("Any member, at once")), ("approval", _l("Members approved by an animator"))])
+        SelectChoice("open", _l("Any member, at once")),
+        SelectChoice("approval", _l("Members approved by an animator"))])
     member_cap = IntegerField(_l("Member cap (admins)"), validators=[Optional(), NumberRange(min=1)],
                               description=_l("Leave empty for no cap of this group's own."))
 

@@ -63,7 +63,7 @@ class StatementScore:
     shares: tuple[float, ...] = ()  # consensus: the share in each group, in group order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Group:
     index: int  # 0, 1, …: shown as A, B, …
     members: np.ndarray  # row indices (into the input matrix) of its participants
@@ -99,17 +99,16 @@ class OpinionMap:
 # --- building the matrix ---------------------------------------------------------------------
 
 
-def vote_matrix(rows, participant_ids, statement_ids) -> np.ndarray:
-    """A float matrix (participants × statements) from (participant id, statement id, value)
-    rows; NaN where a participant did not vote. Rows naming unknown ids are ignored."""
-    p_index = {pid: i for i, pid in enumerate(participant_ids)}
-    s_index = {sid: j for j, sid in enumerate(statement_ids)}
-    matrix = np.full((len(p_index), len(s_index)), np.nan)
-    cells = [(p_index[p], s_index[s], v) for p, s, v in rows if p in p_index and s in s_index]
-    if cells:
-        i, j, v = (np.asarray(c) for c in zip(*cells))
-        matrix[i.astype(int), j.astype(int)] = v
-    return matrix
+def vote_matrix(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(matrix, participant ids, statement ids) from (participant id, statement id, value) rows:
+    one row per participant and one column per statement that has a vote, both in id order,
+    NaN where a participant did not vote."""
+    triples = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+    participants, row = np.unique(triples[:, 0], return_inverse=True)
+    statements, column = np.unique(triples[:, 1], return_inverse=True)
+    matrix = np.full((participants.size, statements.size), np.nan)
+    matrix[row, column] = triples[:, 2]
+    return matrix, participants, statements
 
 
 # --- steps -------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ suggestions, searches and introductions.
 
 Speed: suggestions never look at the whole membership. Candidates come from indexes, each
 source with its own limit (members sharing one of your tags, your commune, your area, your
-groups, the members your contacts follow); their union is capped, and only those are scored
+groups, who voted as you did in the opinion maps, whom your contacts follow); their union is
+capped, and only those are scored
 (docs/collaboration.md, "People to meet").
 """
 
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy.orm import selectinload
 
 from community.activity import publish
 from community.extensions import db
@@ -34,7 +35,6 @@ from .models import (
     CollaborationHiddenSuggestion,
     CollaborationIntroduction,
     CollaborationMembership,
-    CollaborationVote,
 )
 
 MAX_MESSAGE = 500
@@ -48,8 +48,10 @@ MAX_OWN_GROUPS = 10
 PER_GROUP = 40  # co-members of one group
 FOLLOWED_WALKED = 50  # members you follow whose own follows are walked (friends of friends)…
 PER_FRIENDS = 100  # …bringing at most this many candidates
+VOTES_WALKED = 20  # your most recent opinion votes whose like-minded voters are candidates…
+PER_VOTES = 60  # …at most this many
 CANDIDATE_CAP = 300  # candidates scored at most
-MAX_OWN_VOTES = 300  # your most recent opinion votes compared with the candidates'
+MAX_OWN_VOTES = 100  # your most recent opinion votes compared with the candidates'
 
 DEFAULT_RETRY_DAYS = 30  # setting people_retry_days: after a decline, the same request waits this long
 
@@ -73,17 +75,6 @@ def _not_blocked(viewer_id: int, other_col):
     )
 
 
-def _suggestible(viewer_id: int, other_col):
-    """Not the viewer, not followed by them, not hidden by them, no block either way."""
-    return and_(
-        other_col != viewer_id,
-        ~exists().where(Follow.follower_id == viewer_id, Follow.followed_id == other_col),
-        ~exists().where(CollaborationHiddenSuggestion.member_id == viewer_id,
-                        CollaborationHiddenSuggestion.hidden_id == other_col),
-        _not_blocked(viewer_id, other_col),
-    )
-
-
 def is_blocked(a_id: int, b_id: int) -> bool:
     """True when either member blocked the other."""
     return db.session.scalar(select(func.count()).select_from(CollaborationBlock).where(or_(
@@ -96,6 +87,67 @@ def has_blocked(member_id: int, other_id: int) -> bool:
 
 
 # --- suggestions -------------------------------------------------------------------------
+#
+# The suggestion queries are written in SQL text: they run on every home page, and building
+# the equivalent SQLAlchemy expressions cost several times more than running them. The SQL is
+# plain (subqueries, UNION ALL, LIMIT, EXISTS) and runs on SQLite and PostgreSQL alike.
+
+# The candidate ``m`` (a member row) may be suggested to :me: listed, active, not :me, not
+# followed by :me, not hidden by :me, no block either way. Each check is a primary-key lookup.
+_SUGGESTIBLE = """m.in_directory = :yes AND m.suspended_at IS NULL AND m.erased_at IS NULL AND m.id <> :me
+ AND NOT EXISTS (SELECT 1 FROM follow x WHERE x.follower_id = :me AND x.followed_id = m.id)
+ AND NOT EXISTS (SELECT 1 FROM collaboration_hidden_suggestion h WHERE h.member_id = :me AND h.hidden_id = m.id)
+ AND NOT EXISTS (SELECT 1 FROM collaboration_block b WHERE b.member_id = :me AND b.blocked_id = m.id)
+ AND NOT EXISTS (SELECT 1 FROM collaboration_block b WHERE b.member_id = m.id AND b.blocked_id = :me)"""
+
+# One arm per source; each reads at most its LIMIT of eligible rows through an index.
+_TAG_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member_tag t JOIN member m ON m.id = t.member_id
+ WHERE t.kind = :kind{{n}} AND t.name = :name{{n}} AND {_SUGGESTIBLE} LIMIT {PER_TAG}"""
+# Newest first: the commune index holds the id, so this reads PER_PLACE entries, not the commune.
+_COMMUNE_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member m WHERE m.commune = :commune AND {_SUGGESTIBLE}
+ ORDER BY m.id DESC LIMIT {PER_PLACE}"""
+# A range on the postal-code index ("69" <= code < "6:"), the portable form of a prefix search.
+_AREA_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member m
+ WHERE m.postal_code >= :area_low AND m.postal_code < :area_high AND {_SUGGESTIBLE} LIMIT {PER_PLACE}"""
+_GROUP_ARM = f"""SELECT m.id, m.commune, m.postal_code
+ FROM collaboration_membership g JOIN member m ON m.id = g.member_id
+ WHERE g.group_id = :group{{n}} AND g.status = 'active' AND {_SUGGESTIBLE} LIMIT {PER_GROUP}"""
+# Members who voted as :me did (agree with agree, disagree with disagree) on :me's latest statements:
+# the opinion maps bring people together even with nothing else in common.
+_VOTES_ARM = f"""SELECT DISTINCT m.id, m.commune, m.postal_code
+ FROM (SELECT statement_id, value FROM collaboration_vote WHERE member_id = :me AND value <> 0
+       ORDER BY created_at DESC LIMIT {VOTES_WALKED}) r
+ JOIN collaboration_vote v ON v.statement_id = r.statement_id AND v.value = r.value
+ JOIN member m ON m.id = v.member_id WHERE {_SUGGESTIBLE} LIMIT {PER_VOTES}"""
+# Friends of friends: whom the members :me follows follow.
+_FRIENDS_ARM = f"""SELECT DISTINCT m.id, m.commune, m.postal_code FROM follow f JOIN member m ON m.id = f.followed_id
+ WHERE f.follower_id IN (SELECT y.followed_id FROM follow y WHERE y.follower_id = :me LIMIT {FOLLOWED_WALKED})
+ AND {_SUGGESTIBLE} LIMIT {PER_FRIENDS}"""
+
+# The queries below take the candidates' ids written into the SQL: they are integers from the
+# database (``_id_list`` checks it), and binding 300 values one by one cost more than the query.
+_SHARED_TAGS = """SELECT member_id, kind, name FROM member_tag WHERE member_id IN ({ids})
+ AND ((kind = 'interest' AND name IN :interests) OR (kind = 'skill' AND name IN :skills))"""
+_SHARED_GROUPS = """SELECT member_id, group_id FROM collaboration_membership
+ WHERE group_id IN ({groups}) AND member_id IN ({ids}) AND status = 'active'"""
+# Agreement on the statements both voted on (agree or disagree), over :me's latest votes.
+_AGREEMENTS = f"""SELECT v.member_id, count(*), sum(CASE WHEN v.value = r.value THEN 1 ELSE 0 END)
+ FROM (SELECT statement_id, value FROM collaboration_vote WHERE member_id = :me AND value <> 0
+       ORDER BY created_at DESC LIMIT {MAX_OWN_VOTES}) r
+ JOIN collaboration_vote v ON v.statement_id = r.statement_id
+ WHERE v.member_id IN ({{ids}}) AND v.value <> 0 GROUP BY v.member_id"""
+# Contacts in common: listed members :me follows (others' follows are private) who follow the candidate.
+_CONTACTS = f"""SELECT f.followed_id, count(*) FROM follow f
+ WHERE f.follower_id IN (SELECT y.followed_id FROM follow y JOIN member c ON c.id = y.followed_id
+                         WHERE y.follower_id = :me AND c.in_directory = :yes AND c.suspended_at IS NULL
+                         AND c.erased_at IS NULL LIMIT {FOLLOWED_WALKED})
+ AND f.followed_id IN ({{ids}}) GROUP BY f.followed_id"""
+
+
+def _id_list(ids) -> str:
+    """"3,17,42" for SQL: integers only (anything else raises), never text from a request."""
+    return ",".join(str(int(i)) for i in ids)
+
 
 @dataclass
 class Suggestion:
@@ -107,6 +159,14 @@ class Suggestion:
     def reason_text(self) -> str:
         """The reasons in words, in the language of the page being rendered."""
         return matching.reason_text(self.reasons)
+
+
+def _rows(sql: str, **params) -> list:
+    statement = text(sql)
+    for name in ("interests", "skills"):
+        if name in params:
+            statement = statement.bindparams(bindparam(name, expanding=True))
+    return db.session.execute(statement, params).all()
 
 
 def _own_groups(member_id: int) -> dict[int, str]:
@@ -131,81 +191,54 @@ def own_profile(member: Member) -> tuple[matching.Profile, dict[int, str]]:
     return profile, groups
 
 
-def _ids(query) -> list[int]:
-    return list(db.session.scalars(query))
-
-
-def candidates(me: matching.Profile) -> list[int]:
-    """Member ids worth scoring for ``me``, from indexed sources each with a limit; at most
-    CANDIDATE_CAP, those found by several sources first."""
-    sources: list[list[int]] = []
+def candidates(me: matching.Profile) -> dict[int, tuple[str, str]]:
+    """Members worth scoring for ``me`` (id → their commune and postal code), from indexed
+    sources each with a limit, in one SQL statement; at most CANDIDATE_CAP, those found by
+    several sources first."""
+    arms, params = [], {"me": me.id, "yes": True}
     tags = [("interest", n) for n in sorted(me.interests)] + [("skill", n) for n in sorted(me.skills)]
-    for kind, name in tags[:MAX_OWN_TAGS]:
-        # Through the (kind, name) index; the Member and exclusion checks are primary-key lookups.
-        sources.append(_ids(
-            select(MemberTag.member_id).join(Member, Member.id == MemberTag.member_id)
-            .where(MemberTag.kind == kind, MemberTag.name == name, _listed(Member), _suggestible(me.id, Member.id))
-            .limit(PER_TAG)))
+    for n, (kind, name) in enumerate(tags[:MAX_OWN_TAGS]):
+        arms.append(_TAG_ARM.format(n=n))
+        params.update({f"kind{n}": kind, f"name{n}": name})
     if me.commune:
-        # Newest first: the commune index holds the id, so this reads PER_PLACE entries, not the commune.
-        sources.append(_ids(
-            select(Member.id).where(Member.commune == me.commune, _listed(Member), _suggestible(me.id, Member.id))
-            .order_by(Member.id.desc()).limit(PER_PLACE)))
+        arms.append(_COMMUNE_ARM)
+        params["commune"] = me.commune
     area = matching.area_of(me.postal_code)
     if area:
-        # A range on the postal-code index ("69" ≤ code < "6:"), the portable form of a prefix search.
-        sources.append(_ids(
-            select(Member.id).where(Member.postal_code >= area, Member.postal_code < area[0] + chr(ord(area[1]) + 1),
-                                    _listed(Member), _suggestible(me.id, Member.id))
-            .limit(PER_PLACE)))
-    for group_id in sorted(me.groups)[:MAX_OWN_GROUPS]:
-        sources.append(_ids(
-            select(CollaborationMembership.member_id)
-            .join(Member, Member.id == CollaborationMembership.member_id)
-            .where(CollaborationMembership.group_id == group_id, CollaborationMembership.status == "active",
-                   _listed(Member), _suggestible(me.id, Member.id))
-            .limit(PER_GROUP)))
-    walked = select(Follow.followed_id).where(Follow.follower_id == me.id).limit(FOLLOWED_WALKED).scalar_subquery()
-    sources.append(_ids(
-        select(Follow.followed_id).distinct().join(Member, Member.id == Follow.followed_id)
-        .where(Follow.follower_id.in_(walked), _listed(Member), _suggestible(me.id, Member.id))
-        .limit(PER_FRIENDS)))
+        arms.append(_AREA_ARM)
+        params.update(area_low=area, area_high=area[0] + chr(ord(area[1]) + 1))
+    for n, group_id in enumerate(sorted(me.groups)[:MAX_OWN_GROUPS]):
+        arms.append(_GROUP_ARM.format(n=n))
+        params[f"group{n}"] = group_id
+    arms += [_VOTES_ARM, _FRIENDS_ARM]
+    # Each arm in its own subquery, so that its ORDER BY and LIMIT apply to it alone.
+    sql = "\nUNION ALL\n".join(f"SELECT * FROM ({arm}) a{n}" for n, arm in enumerate(arms))
     hits: Counter[int] = Counter()
-    first_seen: dict[int, int] = {}
-    for ids in sources:
-        for member_id in ids:
-            hits[member_id] += 1
-            first_seen.setdefault(member_id, len(first_seen))
-    ordered = sorted(hits, key=lambda m: (-hits[m], first_seen[m]))
-    return ordered[:CANDIDATE_CAP]
+    places: dict[int, tuple[str, str]] = {}
+    for member_id, commune, postal_code in db.session.execute(text(sql), params):
+        hits[member_id] += 1
+        places[member_id] = (commune or "", postal_code or "")
+    # Counter keeps first-seen order, and sorted() is stable: ties keep the order of the sources.
+    return {m: places[m] for m in sorted(hits, key=lambda m: -hits[m])[:CANDIDATE_CAP]}
 
 
-def _profiles(ids: list[int], me: matching.Profile) -> list[matching.Profile]:
-    """Profiles of ``ids`` holding only what they share with ``me`` (all the score needs)."""
-    members = db.session.execute(select(Member.id, Member.commune, Member.postal_code)
-                                 .where(Member.id.in_(ids))).all()
-    shared_tags: dict[int, dict[str, set[str]]] = {}
-    tag_filters = []
-    if me.interests:
-        tag_filters.append(and_(MemberTag.kind == "interest", MemberTag.name.in_(sorted(me.interests))))
-    if me.skills:
-        tag_filters.append(and_(MemberTag.kind == "skill", MemberTag.name.in_(sorted(me.skills))))
-    if tag_filters:
-        for member_id, kind, name in db.session.execute(
-                select(MemberTag.member_id, MemberTag.kind, MemberTag.name)
-                .where(MemberTag.member_id.in_(ids), or_(*tag_filters))):
-            shared_tags.setdefault(member_id, {}).setdefault(kind, set()).add(name)
+def _profiles(found: dict[int, tuple[str, str]], me: matching.Profile) -> list[matching.Profile]:
+    """Profiles of the candidates holding only what they share with ``me`` (all the score needs)."""
+    ids = list(found)
+    shared: dict[int, dict[str, set[str]]] = {}
+    if me.interests or me.skills:
+        for member_id, kind, name in _rows(_SHARED_TAGS.format(ids=_id_list(ids)),
+                                           interests=sorted(me.interests), skills=sorted(me.skills)):
+            shared.setdefault(member_id, {}).setdefault(kind, set()).add(name)
     groups: dict[int, set[int]] = {}
     if me.groups:
-        for member_id, group_id in db.session.execute(
-                select(CollaborationMembership.member_id, CollaborationMembership.group_id)
-                .where(CollaborationMembership.group_id.in_(sorted(me.groups)),
-                       CollaborationMembership.member_id.in_(ids), CollaborationMembership.status == "active")):
+        for member_id, group_id in _rows(_SHARED_GROUPS.format(ids=_id_list(ids), groups=_id_list(me.groups))):
             groups.setdefault(member_id, set()).add(group_id)
-    return [matching.Profile(id=m.id, interests=frozenset(shared_tags.get(m.id, {}).get("interest", ())),
-                             skills=frozenset(shared_tags.get(m.id, {}).get("skill", ())), commune=m.commune or "",
-                             postal_code=m.postal_code or "", groups=frozenset(groups.get(m.id, ())))
-            for m in members]
+    none: dict[str, set[str]] = {}
+    return [matching.Profile(id=member_id, interests=frozenset(shared.get(member_id, none).get("interest", ())),
+                             skills=frozenset(shared.get(member_id, none).get("skill", ())),
+                             commune=commune, postal_code=postal_code, groups=frozenset(groups.get(member_id, ())))
+            for member_id, (commune, postal_code) in found.items()]
 
 
 def agreements(member_id: int, ids: list[int]) -> dict[int, matching.Agreement]:
@@ -213,17 +246,8 @@ def agreements(member_id: int, ids: list[int]) -> dict[int, matching.Agreement]:
     the member's most recent votes; empty when nobody voted (or the opinion maps are unused)."""
     if not ids:
         return {}
-    mine = (select(CollaborationVote.statement_id, CollaborationVote.value)
-            .where(CollaborationVote.member_id == member_id, CollaborationVote.value != 0)
-            .order_by(CollaborationVote.created_at.desc()).limit(MAX_OWN_VOTES).subquery())
-    theirs = aliased(CollaborationVote)
-    rows = db.session.execute(
-        select(theirs.member_id, func.count(), func.sum(case((theirs.value == mine.c.value, 1), else_=0)))
-        .join(mine, mine.c.statement_id == theirs.statement_id)
-        .where(theirs.member_id.in_(ids), theirs.value != 0)
-        .group_by(theirs.member_id)
-    ).all()
-    return {m: matching.Agreement(overlap=int(n), agreed=int(a or 0)) for m, n, a in rows}
+    return {m: matching.Agreement(overlap=int(n), agreed=int(a or 0))
+            for m, n, a in _rows(_AGREEMENTS.format(ids=_id_list(ids)), me=member_id)}
 
 
 def contacts_in_common(member_id: int, ids: list[int]) -> dict[int, int]:
@@ -231,26 +255,18 @@ def contacts_in_common(member_id: int, ids: list[int]) -> dict[int, int]:
     follows are private) follow them. Walks at most FOLLOWED_WALKED of the member's follows."""
     if not ids:
         return {}
-    middle = aliased(Member)
-    walked = (select(Follow.followed_id).join(middle, middle.id == Follow.followed_id)
-              .where(Follow.follower_id == member_id, _listed(middle)).limit(FOLLOWED_WALKED).scalar_subquery())
-    second = aliased(Follow)
-    rows = db.session.execute(
-        select(second.followed_id, func.count())
-        .where(second.follower_id.in_(walked), second.followed_id.in_(ids))
-        .group_by(second.followed_id)
-    ).all()
-    return dict(rows)
+    return {m: int(n) for m, n in _rows(_CONTACTS.format(ids=_id_list(ids)), me=member_id, yes=True)}
 
 
 def suggestions(member: Member, limit: int = SUGGESTIONS,
                 weights: matching.Weights = matching.DEFAULT_WEIGHTS) -> list[Suggestion]:
     """People ``member`` may like to meet, best first, each with its reasons (read-only)."""
     me, group_names = own_profile(member)
-    ids = candidates(me)
-    if not ids:
+    found = candidates(me)
+    if not found:
         return []
-    ranked = matching.rank(me, _profiles(ids, me), agreements=agreements(member.id, ids),
+    ids = list(found)
+    ranked = matching.rank(me, _profiles(found, me), agreements=agreements(member.id, ids),
                            contacts=contacts_in_common(member.id, ids), group_names=group_names, limit=limit,
                            weights=weights)
     members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_([s.member_id for s in ranked])))}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
 from flask_babel import lazy_gettext as _l
@@ -231,7 +231,7 @@ def needs_update(amendment: CollaborationAmendment, proposal: CollaborationPropo
     return amendment.status == "pending" and amendment.base_version < proposal.current_version
 
 
-def _closed_message():
+def closed_message():
     return _l("This proposal is closed: it accepts no more amendments.")
 
 
@@ -246,7 +246,7 @@ def propose_amendment(member, proposal: CollaborationProposal, *, text: str, rat
     the member saw, refused when the proposal has moved on since), with a rationale."""
     now = now or utcnow()
     if proposal.status != "open":
-        raise ProposalError(_closed_message())
+        raise ProposalError(closed_message())
     base = proposal.current_version if base_version is None else base_version
     text = _check_text(text)
     rationale = normalise(rationale)
@@ -260,7 +260,7 @@ def propose_amendment(member, proposal: CollaborationProposal, *, text: str, rat
     if not _guard_open(proposal, CollaborationProposal.current_version == base):
         db.session.rollback()
         db.session.refresh(proposal)
-        raise ProposalError(_closed_message() if proposal.status != "open" else _changed_message(proposal))
+        raise ProposalError(closed_message() if proposal.status != "open" else _changed_message(proposal))
     amendment = CollaborationAmendment(proposal_id=proposal.id, author_id=member.id, base_version=base, text=text,
                                        rationale=rationale, created_at=now)
     db.session.add(amendment)
@@ -282,7 +282,7 @@ def update_amendment(member, amendment: CollaborationAmendment, proposal: Collab
     if amendment.status != "pending":
         raise ProposalError(_l("This amendment was already decided."))
     if proposal.status != "open":
-        raise ProposalError(_closed_message())
+        raise ProposalError(closed_message())
     base = proposal.current_version if base_version is None else base_version
     text = _check_text(text)
     rationale = normalise(rationale)
@@ -295,7 +295,7 @@ def update_amendment(member, amendment: CollaborationAmendment, proposal: Collab
     if not _guard_open(proposal, CollaborationProposal.current_version == base):
         db.session.rollback()
         db.session.refresh(proposal)
-        raise ProposalError(_closed_message() if proposal.status != "open" else _changed_message(proposal))
+        raise ProposalError(closed_message() if proposal.status != "open" else _changed_message(proposal))
     result = db.session.execute(update(CollaborationAmendment).where(
         CollaborationAmendment.id == amendment.id, CollaborationAmendment.status == "pending")
         .values(text=text, rationale=rationale, base_version=base).execution_options(synchronize_session=False))
@@ -567,3 +567,96 @@ def export_data(member) -> dict:
                         "decided_at": _iso(a.decided_at)} for a, title in amendment_rows],
         "supports": [{"proposal_id": pid, "proposal": title, "at": _iso(at)} for pid, title, at in support_rows],
     }
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+DEMO_PROPOSALS = (
+    ("Une maison des associations dans chaque quartier",
+     "Nous proposons d'ouvrir une maison des associations dans chaque quartier.\n\n"
+     "Elle offre des salles gratuites, un accès à internet et une permanence d'accueil.\n\n"
+     "Le financement vient du budget participatif."),
+    ("Un plan vélo pour les trajets domicile-travail",
+     "Nous proposons un réseau de pistes cyclables continues entre les quartiers et les zones d'emploi.\n\n"
+     "Chaque entreprise de plus de 50 salariés installe un parking vélo sécurisé.\n\n"
+     "Une aide à l'achat de vélos est versée sous condition de ressources."),
+    ("Des repas à 1 euro dans les cantines",
+     "Nous proposons une tarification sociale des cantines scolaires, avec des repas à 1 euro pour les familles "
+     "modestes.\n\nLes produits sont locaux et de saison."),
+    ("Une permanence mensuelle des élus",
+     "Chaque élu tient une permanence mensuelle dans un lieu public.\n\n"
+     "Les questions reçues et les réponses sont publiées en ligne."),
+)
+DEMO_ADDITIONS = (
+    ("Les horaires doivent convenir aux personnes qui travaillent.", "Ajouter des horaires en soirée."),
+    ("Un bilan public est présenté chaque année.", "Prévoir une évaluation."),
+    ("Les habitants sont associés aux choix dès le départ.", "Associer les habitants."),
+    ("Une attention particulière est portée à l'accessibilité.", "Penser aux personnes handicapées."),
+)
+
+
+def seed_demo(ctx) -> None:
+    """A few proposals with versions, amendments (accepted, rejected, pending, some needing an
+    update) and supports, with their activities; bulk inserts."""
+    from community.demo import reset_sequence
+
+    rng = ctx.rng
+    next_proposal = (db.session.scalar(select(func.max(CollaborationProposal.id))) or 0) + 1
+    next_amendment = (db.session.scalar(select(func.max(CollaborationAmendment.id))) or 0) + 1
+    proposals, versions_rows, amendment_rows, support_rows = [], [], [], []
+    ids = ctx.member_ids
+    for i in range(max(3, round(5 * ctx.scale))):
+        title, text = DEMO_PROPOSALS[i % len(DEMO_PROPOSALS)]
+        author = rng.choice(ids)
+        created = max(ctx.now - timedelta(days=rng.randint(5, 60)),
+                      ctx.members.get(author, {}).get("joined_at", ctx.now) + timedelta(minutes=5))
+        proposal_id = next_proposal
+        next_proposal += 1
+        args = {"proposal_id": proposal_id}
+        versions_rows.append({"proposal_id": proposal_id, "number": 1, "text": text, "author_id": author,
+                              "amendment_id": None, "created_at": created})
+        ctx.activity(author, "collaboration.proposal", CollaborationProposal.content_type, proposal_id, created,
+                     data={"endpoint": "collaboration.proposal", "args": args, "title": title})
+        current, current_text_ = 1, text
+        at = created
+        for addition, rationale in rng.sample(DEMO_ADDITIONS, rng.randint(1, len(DEMO_ADDITIONS))):
+            at = min(at + timedelta(hours=rng.randint(1, 48)), ctx.now)
+            amender = rng.choice(ids)
+            fate = rng.choice(("accepted", "accepted", "rejected", "pending"))
+            new_text = f"{current_text_}\n\n{addition}"
+            decided_at = min(at + timedelta(hours=rng.randint(1, 24)), ctx.now) if fate != "pending" else None
+            amendment_rows.append({"id": next_amendment, "proposal_id": proposal_id, "author_id": amender,
+                                   "base_version": current, "text": new_text, "rationale": rationale,
+                                   "status": fate, "decided_by_id": author if decided_at else None,
+                                   "decided_at": decided_at, "created_at": at})
+            amendment_args = {"proposal_id": proposal_id, "amendment_id": next_amendment}
+            ctx.activity(amender, "collaboration.amendment", CollaborationAmendment.content_type, next_amendment, at,
+                         data={"endpoint": "collaboration.amendment", "args": amendment_args, "title": title})
+            if fate == "accepted":
+                current += 1
+                current_text_ = new_text
+                versions_rows.append({"proposal_id": proposal_id, "number": current, "text": new_text,
+                                      "author_id": amender, "amendment_id": next_amendment, "created_at": decided_at})
+            if decided_at:
+                ctx.activity(author, "collaboration.amendment_decided", CollaborationAmendment.content_type,
+                             next_amendment, decided_at,
+                             data={"endpoint": "collaboration.amendment", "args": amendment_args, "title": title,
+                                   "accepted": fate == "accepted", "version": current if fate == "accepted" else None})
+            next_amendment += 1
+        supporters = rng.sample([m for m in ids if m != author], min(len(ids) - 1, rng.randint(3, 40)))
+        for supporter in supporters:
+            when = min(created + timedelta(hours=rng.randint(1, 400)), ctx.now)
+            support_rows.append({"proposal_id": proposal_id, "member_id": supporter, "created_at": when})
+            ctx.activity(supporter, "collaboration.support", CollaborationProposal.content_type, proposal_id, when,
+                         data={"endpoint": "collaboration.proposal", "args": args, "title": title})
+        closed = i % 4 == 3
+        proposals.append({"id": proposal_id, "group_id": None, "author_id": author, "title": title,
+                          "status": "closed" if closed else "open", "current_version": current,
+                          "support_count": len(supporters), "created_at": created,
+                          "closed_at": ctx.now if closed else None})
+    ctx.bulk(CollaborationProposal, proposals)
+    ctx.bulk(CollaborationProposalVersion, versions_rows)
+    ctx.bulk(CollaborationAmendment, amendment_rows)
+    ctx.bulk(CollaborationSupport, support_rows)
+    for table in (CollaborationProposal, CollaborationProposalVersion, CollaborationAmendment):
+        reset_sequence(table.__tablename__)

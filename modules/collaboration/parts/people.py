@@ -246,10 +246,7 @@ def _seed_demo(ctx) -> None:
             continue
         if recipient == admin and not (ctx.members[admin].get("in_directory") or (admin, sender) in ctx.follows):
             continue  # the rule for members not in the directory (docs/collaboration.md)
-        if recipient != admin and n >= 2:
-            status = "accepted" if n % 3 else ("declined" if n % 2 else "pending")
-        else:
-            status = "pending"
+        status = "pending" if recipient == admin else ("pending", "accepted", "accepted", "pending", "declined")[n % 5]
         pairs.add((sender, recipient))
         at = ctx.now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 1440))
         at = max(at, ctx.members[sender]["joined_at"], ctx.members[recipient]["joined_at"]) + timedelta(minutes=1)

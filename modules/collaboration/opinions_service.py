@@ -1,11 +1,12 @@
 """Opinion maps: questions, statements and votes as plain functions (no HTTP), and the map.
 
 Statements are anonymous to other members (as in Pol.is: one judges an idea, not its author);
-moderators see the author through the report queue. Submitting a statement records its
-author's *agree* vote, which they may change like any other vote. Votes are secret: no page,
-activity or export shows what another member voted; the map shows groups of at least five
-participants only. The map is computed from the votes by ``opinion_map.compute_map`` and kept
-in a per-process cache (see ``opinion_map_view``): a page view never writes to the database.
+the author is stored for their export and to tell them when a moderator hides a statement.
+Submitting a statement records its author's *agree* vote, which they may change like any other
+vote. Votes are secret: no page, activity or export shows what another member voted; the map
+shows groups of at least five participants only. The map is computed from the votes by
+``opinion_map.compute_map`` and kept in a per-process cache (see ``opinion_map_view``): a page
+view never writes to the database. docs/opinion-maps.md has the rules and the method.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -33,7 +34,7 @@ from .models import (
     CollaborationStatement,
     CollaborationVote,
 )
-from .opinion_map import MapParams, OpinionMap, compute_map
+from .opinion_map import MapParams, OpinionMap, compute_map, vote_matrix
 
 MAX_STATEMENT = 280
 MAX_TITLE = 200
@@ -84,7 +85,8 @@ def audience_of(question: CollaborationOpinionQuestion) -> str:
 def creatable_groups(member) -> list[CollaborationGroup]:
     """Groups where ``member`` is an active animator (not archived): they may ask questions there."""
     return list(db.session.scalars(
-        select(CollaborationGroup).join(CollaborationMembership, CollaborationMembership.group_id == CollaborationGroup.id)
+        select(CollaborationGroup)
+        .join(CollaborationMembership, CollaborationMembership.group_id == CollaborationGroup.id)
         .where(CollaborationMembership.member_id == member.id, CollaborationMembership.status == "active",
                CollaborationMembership.role == "animator", CollaborationGroup.archived_at.is_(None))
         .order_by(CollaborationGroup.name)))
@@ -160,7 +162,7 @@ def visible_questions(member, *, group_id: int | None = None, before: int | None
     else:
         groups = member_group_ids(member)
         query = query.where(CollaborationOpinionQuestion.group_id.is_(None)
-                            | CollaborationOpinionQuestion.group_id.in_(groups or [-1]))
+                            | CollaborationOpinionQuestion.group_id.in_(groups))
     if before is not None:
         query = query.where(CollaborationOpinionQuestion.id < before)
     questions = list(db.session.scalars(query.order_by(CollaborationOpinionQuestion.id.desc()).limit(limit)))
@@ -458,15 +460,11 @@ def compute_view(question_id: int, params: MapParams = MAP_PARAMS) -> MapView:
         .where(CollaborationStatement.question_id == question_id, _visible())).all()
     texts = dict(db.session.execute(select(CollaborationStatement.id, CollaborationStatement.text).where(
         CollaborationStatement.question_id == question_id, _visible())).all())
-    votes = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
-    members, rows_index = np.unique(votes[:, 0], return_inverse=True)
-    statement_ids, columns = np.unique(votes[:, 1], return_inverse=True)
-    matrix = np.full((members.size, statement_ids.size), np.nan)
-    matrix[rows_index, columns] = votes[:, 2]
-    params = MapParams(**{**params.__dict__, "min_group_size": max(params.min_group_size, PRIVACY_FLOOR),
-                          "min_group_votes": max(params.min_group_votes, PRIVACY_FLOOR)})
+    matrix, members, statement_ids = vote_matrix(rows)
+    params = replace(params, min_group_size=max(params.min_group_size, PRIVACY_FLOOR),
+                     min_group_votes=max(params.min_group_votes, PRIVACY_FLOOR))
     result = compute_map(matrix, params)
-    base = {"computed_at": utcnow(), "votes": int(votes.shape[0]), "voters": int(members.size),
+    base = {"computed_at": utcnow(), "votes": len(rows), "voters": int(members.size),
             "statements": len(texts)}
     if result.empty:
         return MapView(**base)
@@ -482,7 +480,7 @@ def _drawing(result: OpinionMap, members: np.ndarray, statement_ids: np.ndarray,
     # Privacy: a group below the floor never shows (compute_map already refuses such groupings).
     shown = {g.index for g in result.groups if g.size >= PRIVACY_FLOOR}
     points = tuple((round(float(x), 1), round(float(y), 1), int(label) if int(label) in shown else -1)
-                   for (x, y), label in zip(xy, result.labels))
+                   for (x, y), label in zip(xy, result.labels, strict=True))
     total = int(result.participants.size)
 
     def statement(score, with_others: bool) -> MapStatement:
@@ -513,6 +511,13 @@ def statement_ref(ident: str, viewer=None):
     if viewer is not None and not can_see_group_content(viewer, question.group_id):
         return None
     return statement, question
+
+
+def forget_member(member_id: int) -> None:
+    """On erasure: the member's statements lose their author; their votes stay with the anonymous
+    placeholder row (they name nobody and keep the maps' shape). The caller commits."""
+    db.session.execute(update(CollaborationStatement).where(CollaborationStatement.author_id == member_id)
+                       .values(author_id=None))
 
 
 def _iso(value) -> str | None:
@@ -623,7 +628,7 @@ def seed_demo(ctx) -> None:
                            "title": DEMO_QUESTION[0], "text": text})
     for member in participants:
         coverage = rng.uniform(0.5, 0.95)  # the share of statements this member voted on
-        for offset, (text, camp) in enumerate(statements):
+        for offset, (_text, camp) in enumerate(statements):
             sid = first_statement + offset
             if authors[sid][0] == member:
                 value = 1  # an author agrees with their own statement
@@ -634,7 +639,8 @@ def seed_demo(ctx) -> None:
                 r = rng.random()
                 value = 1 if r < agree else -1 if r < agree + disagree else 0
             votes[(sid, member)] = {"statement_id": sid, "member_id": member, "value": value,
-                                    "created_at": authors[sid][1] + timedelta(hours=rng.randint(1, 200))}
+                                    "created_at": min(authors[sid][1] + timedelta(hours=rng.randint(1, 200)),
+                                                      ctx.now - timedelta(minutes=rng.randint(1, 600)))}
     ctx.bulk(CollaborationStatement, rows)
     ctx.bulk(CollaborationVote, list(votes.values()))
     reset_sequence("collaboration_opinion_question")
