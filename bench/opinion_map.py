@@ -9,12 +9,14 @@ whether it was met and never fails on time.
 
     python bench/opinion_map.py                      # 1,000 × 200, then larger sizes for growth
     python bench/opinion_map.py --sizes 1000x200 --runs 10
+    OPENBLAS_NUM_THREADS=1 python bench/opinion_map.py   # numpy's BLAS on one thread
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import resource
 import statistics
 import sys
@@ -95,7 +97,10 @@ def main(argv: list[str] | None = None) -> dict:
     banner("opinion-map grouping (PCA + k-means, modules/collaboration/opinion_map.py)")
     info = print_machine()
     om = load_opinion_map()
+    blas_threads = (os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+                    or "default (one per CPU)")
     say(f"parameters: {om.MapParams()}")
+    say(f"BLAS threads: {blas_threads} (compare with OPENBLAS_NUM_THREADS=1: see docs/opinion-maps.md)")
     say(f"votes: {args.camps} planted camps, ~{args.missing:.0%} missing, seed {args.seed}; "
         f"{args.runs} timed runs per size, then one run under tracemalloc for the peak allocation")
     results = []
@@ -114,6 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"(slowest of {args.runs}), peak allocation {first['peak_alloc_mib']:.1f} MiB; "
         f"target < {TARGET_SECONDS} s: {met}. Process peak RSS {rss:.0f} MiB (Python + numpy included).")
     summary = {"results": results, "target_seconds": TARGET_SECONDS, "peak_rss_mib": rss, "machine": info,
+               "blas_threads": blas_threads,
                "camps": args.camps, "missing": args.missing, "seed": args.seed}
     say(f"(json: {write_json('opinion_map', summary)})")
     return summary

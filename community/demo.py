@@ -132,6 +132,7 @@ def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
             module.on_enable()  # derived data (e.g. points) rebuilt from what was just seeded
     db.session.commit()
     refresh_statistics()
+    follows = db.session.scalar(select(func.count()).select_from(Follow))  # modules may add some (introductions)
     return {"members": members, "follows": follows, "admin_email": ADMIN_EMAIL, "password": DEMO_PASSWORD}
 
 

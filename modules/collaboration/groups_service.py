@@ -37,7 +37,6 @@ MAX_URL = 500
 MAX_NOTE = 1000
 WALL_PAGE = 20
 STREAM_PAGE = 20
-WALL_VERBS = ("collaboration.wall_post", "collaboration.wall_reply")
 
 Group = CollaborationGroup
 Membership = CollaborationMembership
@@ -696,13 +695,14 @@ def links_of(group_id: int, limit: int | None = None) -> list[Link]:
 
 
 def group_stream(group_id: int, *, before: int | None = None, after: int | None = None, limit: int = STREAM_PAGE,
-                 exclude_verbs: tuple[str, ...] = ()) -> list[Activity]:
+                 other_modules: bool = False) -> list[Activity]:
     """What was addressed to the group by any enabled module (posts, events, campaigns, wall…),
-    from the activity stream: audience is the group's room. Newest first, or oldest first with ``after``."""
+    from the activity stream: audience is the group's room. Newest first, or oldest first with
+    ``after``; ``other_modules``: only what other modules addressed to it (not the wall, nor joins)."""
     stmt = select(Activity).where(Activity.audience == group_room(group_id), enabled_module_filter(Activity.module),
                                   hidden_filter(Activity.object_type, Activity.object_id))
-    if exclude_verbs:
-        stmt = stmt.where(Activity.verb.not_in(exclude_verbs))
+    if other_modules:
+        stmt = stmt.where(Activity.module != "collaboration")
     if after is not None:
         stmt = stmt.where(Activity.id > after).order_by(Activity.id.asc())
     else:

@@ -137,7 +137,7 @@ def _render_group(item: CollaborationGroup, form: WallForm | None = None, status
     roots, replies, hidden = service.wall(item.id, before=_int_arg("before"), limit=service.WALL_PAGE + 1)
     older = roots[service.WALL_PAGE - 1].id if len(roots) > service.WALL_PAGE else None
     roots = roots[: service.WALL_PAGE]
-    stream = service.group_stream(item.id, limit=6, exclude_verbs=service.WALL_VERBS)
+    stream = service.group_stream(item.id, limit=6, other_modules=True)
     return render_template(
         "collaboration/groups/group.html", roots=roots, replies=replies, hidden=hidden, older=older,
         form=form or WallForm(), reply_form=ReplyForm(), stream=stream, links=service.links_of(item.id, limit=5),

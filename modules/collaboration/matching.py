@@ -8,8 +8,10 @@ words in the reader's language. The weights are documented in docs/collaboration
 
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -26,11 +28,11 @@ class Profile(NamedTuple):
     to create, and a suggestion makes a few hundred of them."""
 
     id: int
-    interests: frozenset[str] = frozenset()
-    skills: frozenset[str] = frozenset()
+    interests: AbstractSet[str] = frozenset()
+    skills: AbstractSet[str] = frozenset()
     commune: str = ""
     postal_code: str = ""
-    groups: frozenset[int] = frozenset()  # active memberships of groups that are not archived
+    groups: AbstractSet[int] = frozenset()  # active memberships of groups that are not archived
 
 
 @dataclass(frozen=True)
@@ -110,49 +112,72 @@ def opinion_points(agreement: Agreement | None, weights: Weights = DEFAULT_WEIGH
     return weights.opinion * max(0.0, (agreement.rate - 0.5) * 2)
 
 
-def score(me: Profile, other: Profile, *, agreement: Agreement | None = None, contacts: int = 0,
-          group_names: Mapping[int, str] | None = None, weights: Weights = DEFAULT_WEIGHTS) -> Scored:
-    """How much ``me`` and ``other`` have in common, and why, in the order the reasons are shown."""
+def _evaluate(me: Profile, other: Profile, agreement: Agreement | None, contacts: int,
+              group_names: Mapping[int, str] | None, weights: Weights, reasons: list | None) -> float:
+    """The score; when ``reasons`` is a list, each component that counts appends its Reason.
+    One function for both, so the ranking and the reasons shown can never disagree."""
     total = 0.0
-    reasons: list[Reason] = []
     for kind, mine, theirs, weight in (("interests", me.interests, other.interests, weights.interest),
                                        ("skills", me.skills, other.skills, weights.skill)):
-        shared = sorted(mine & theirs)
+        shared = mine & theirs
         if shared:
             total += weight * min(len(shared), weights.max_tags)
-            reasons.append(Reason(kind, len(shared), tuple(shared[:weights.max_tags])))
+            if reasons is not None:
+                names = sorted(shared)
+                reasons.append(Reason(kind, len(names), tuple(names[:weights.max_tags])))
     place = place_relation(me, other)
     if place == "commune":
         total += weights.same_commune
-        reasons.append(Reason("commune"))
+        if reasons is not None:
+            reasons.append(Reason("commune"))
     elif place == "area":
         total += weights.same_area
-        reasons.append(Reason("area", names=(area_of(me.postal_code),)))
+        if reasons is not None:
+            reasons.append(Reason("area", names=(area_of(me.postal_code),)))
     shared_groups = me.groups & other.groups
     if shared_groups:
         total += weights.group * min(len(shared_groups), weights.max_groups)
-        names = sorted((group_names or {}).get(g, "") for g in shared_groups)
-        reasons.append(Reason("groups", len(shared_groups), tuple(n for n in names if n)[:weights.max_groups]))
+        if reasons is not None:
+            names = sorted((group_names or {}).get(g, "") for g in shared_groups)
+            reasons.append(Reason("groups", len(shared_groups), tuple(n for n in names if n)[:weights.max_groups]))
     points = opinion_points(agreement, weights)
     if points > 0:
         total += points
-        reasons.append(Reason("opinions"))
+        if reasons is not None:
+            reasons.append(Reason("opinions"))
     if contacts > 0:
         total += weights.contact * min(contacts, weights.max_contacts)
-        reasons.append(Reason("contacts", contacts))
-    return Scored(other.id, round(total, 6), tuple(reasons))
+        if reasons is not None:
+            reasons.append(Reason("contacts", contacts))
+    return round(total, 6)
+
+
+def points(me: Profile, other: Profile, *, agreement: Agreement | None = None, contacts: int = 0,
+           weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """The score alone, without building the reasons."""
+    return _evaluate(me, other, agreement, contacts, None, weights, None)
+
+
+def score(me: Profile, other: Profile, *, agreement: Agreement | None = None, contacts: int = 0,
+          group_names: Mapping[int, str] | None = None, weights: Weights = DEFAULT_WEIGHTS) -> Scored:
+    """How much ``me`` and ``other`` have in common, and why, in the order the reasons are shown."""
+    reasons: list[Reason] = []
+    total = _evaluate(me, other, agreement, contacts, group_names, weights, reasons)
+    return Scored(other.id, total, tuple(reasons))
 
 
 def rank(me: Profile, others: Iterable[Profile], *, agreements: Mapping[int, Agreement] | None = None,
          contacts: Mapping[int, int] | None = None, group_names: Mapping[int, str] | None = None,
          limit: int = 10, weights: Weights = DEFAULT_WEIGHTS) -> list[Scored]:
-    """The ``limit`` best-scored others (score > 0), best first; ties go to the lower id (stable)."""
+    """The ``limit`` best-scored others (score > 0), best first; ties go to the lower id.
+    Only those get their reasons built: a suggestion scores a few hundred candidates."""
     agreements, contacts = agreements or {}, contacts or {}
-    scored = [score(me, other, agreement=agreements.get(other.id), contacts=contacts.get(other.id, 0),
-                    group_names=group_names, weights=weights) for other in others if other.id != me.id]
-    scored = [s for s in scored if s.score > 0]
-    scored.sort(key=lambda s: (-s.score, s.member_id))
-    return scored[:limit]
+    totals = [(total, other) for other in others if other.id != me.id
+              and (total := _evaluate(me, other, agreements.get(other.id), contacts.get(other.id, 0),
+                                      None, weights, None)) > 0]
+    best = heapq.nsmallest(limit, totals, key=lambda pair: (-pair[0], pair[1].id))
+    return [score(me, other, agreement=agreements.get(other.id), contacts=contacts.get(other.id, 0),
+                  group_names=group_names, weights=weights) for _total, other in best]
 
 
 def _names(reason: Reason) -> str:

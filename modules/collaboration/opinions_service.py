@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import chain
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
@@ -407,7 +408,15 @@ class MapView:
         return not self.points
 
 
-_cache: OrderedDict[int, tuple[tuple, float, MapView]] = OrderedDict()
+@dataclass
+class _Cached:
+    statements_key: tuple  # visible statements when computed (count, sum of ids)
+    votes_key: tuple  # their votes when computed (count, latest vote time)
+    checked: float  # time.monotonic() when the votes were last compared
+    view: MapView
+
+
+_cache: OrderedDict[int, _Cached] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -416,36 +425,44 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _fingerprint(question_id: int) -> tuple:
-    """(visible statements, sum of their ids, votes on them, latest vote time): changes whenever
-    a statement is added, hidden or restored, or a vote is cast or changed."""
-    visible = select(CollaborationStatement.id).where(
-        CollaborationStatement.question_id == question_id, _visible()).scalar_subquery()
-    statements, id_sum = db.session.execute(
+def _statements_key(question_id: int) -> tuple:
+    """Changes when a statement is added, hidden or restored (one small query)."""
+    count, id_sum = db.session.execute(
         select(func.count(), func.coalesce(func.sum(CollaborationStatement.id), 0)).where(
             CollaborationStatement.question_id == question_id, _visible())).one()
-    votes, latest = db.session.execute(
-        select(func.count(), func.max(CollaborationVote.created_at)).where(
-            CollaborationVote.statement_id.in_(visible))).one()
-    return int(statements), int(id_sum), int(votes), latest
+    return int(count), int(id_sum)
+
+
+def _votes_key(question_id: int) -> tuple:
+    """Changes when a vote is cast or changed (a changed vote gets a new time). It reads every
+    vote row of the question (tens of ms at 100,000 votes), hence at most once per refresh."""
+    visible = select(CollaborationStatement.id).where(
+        CollaborationStatement.question_id == question_id, _visible()).scalar_subquery()
+    count, latest = db.session.execute(select(func.count(), func.max(CollaborationVote.created_at)).where(
+        CollaborationVote.statement_id.in_(visible))).one()
+    return int(count), latest
 
 
 def opinion_map_view(question: CollaborationOpinionQuestion) -> MapView:
-    """The question's map, from the cache when nothing changed since it was computed. When only
-    votes changed (same statements), a map younger than MAP_REFRESH_SECONDS is still served, so a
-    busy question is recomputed at most that often; a hidden statement leaves it at once."""
-    key = _fingerprint(question.id)
+    """The question's map, computed only when its statements or votes changed. A new, hidden or
+    restored statement recomputes it at once; votes are compared at most every
+    MAP_REFRESH_SECONDS, so a busy question is recomputed at most that often."""
+    statements_key = _statements_key(question.id)
     now = time.monotonic()
     with _lock:
-        hit = _cache.get(question.id)
-        if hit is not None:
-            old_key, at, view = hit
-            if old_key == key or (old_key[:2] == key[:2] and now - at < MAP_REFRESH_SECONDS):
-                _cache.move_to_end(question.id)
-                return view
+        cached = _cache.get(question.id)
+        if cached is not None:
+            _cache.move_to_end(question.id)
+            if cached.statements_key == statements_key and now - cached.checked < MAP_REFRESH_SECONDS:
+                return cached.view
+    votes_key = _votes_key(question.id)
+    if cached is not None and (cached.statements_key, cached.votes_key) == (statements_key, votes_key):
+        with _lock:
+            cached.checked = now
+        return cached.view
     view = compute_view(question.id)
     with _lock:
-        _cache[question.id] = (key, now, view)
+        _cache[question.id] = _Cached(statements_key, votes_key, now, view)
         _cache.move_to_end(question.id)
         while len(_cache) > MAP_CACHE_SIZE:
             _cache.popitem(last=False)
@@ -453,18 +470,21 @@ def opinion_map_view(question: CollaborationOpinionQuestion) -> MapView:
 
 
 def compute_view(question_id: int, params: MapParams = MAP_PARAMS) -> MapView:
-    """Read the visible statements' votes (one query), run the grouping, keep what pages show."""
-    rows = db.session.execute(
-        select(CollaborationVote.member_id, CollaborationVote.statement_id, CollaborationVote.value)
-        .join(CollaborationStatement, CollaborationStatement.id == CollaborationVote.statement_id)
-        .where(CollaborationStatement.question_id == question_id, _visible())).all()
+    """Read the visible statements and their votes, run the grouping, keep what pages show."""
     texts = dict(db.session.execute(select(CollaborationStatement.id, CollaborationStatement.text).where(
         CollaborationStatement.question_id == question_id, _visible())).all())
-    matrix, members, statement_ids = vote_matrix(rows)
+    triples = np.zeros((0, 3), dtype=np.int64)
+    if texts:
+        votes = CollaborationVote.__table__
+        result = db.session.execute(select(votes.c.member_id, votes.c.statement_id, votes.c.value)
+                                    .where(votes.c.statement_id.in_(list(texts))))
+        # Straight from the rows into numpy: keeping 100,000 Row objects first costs seconds.
+        triples = np.fromiter(chain.from_iterable(result), dtype=np.int64).reshape(-1, 3)
+    matrix, members, statement_ids = vote_matrix(triples)
     params = replace(params, min_group_size=max(params.min_group_size, PRIVACY_FLOOR),
                      min_group_votes=max(params.min_group_votes, PRIVACY_FLOOR))
     result = compute_map(matrix, params)
-    base = {"computed_at": utcnow(), "votes": len(rows), "voters": int(members.size),
+    base = {"computed_at": utcnow(), "votes": int(triples.shape[0]), "voters": int(members.size),
             "statements": len(texts)}
     if result.empty:
         return MapView(**base)

@@ -14,12 +14,12 @@ capped, and only those are scored
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from community.activity import publish
@@ -114,32 +114,35 @@ _GROUP_ARM = f"""SELECT m.id, m.commune, m.postal_code
  WHERE g.group_id = :group{{n}} AND g.status = 'active' AND {_SUGGESTIBLE} LIMIT {PER_GROUP}"""
 # Members who voted as :me did (agree with agree, disagree with disagree) on :me's latest statements:
 # the opinion maps bring people together even with nothing else in common.
-_VOTES_ARM = f"""SELECT DISTINCT m.id, m.commune, m.postal_code
- FROM (SELECT statement_id, value FROM collaboration_vote WHERE member_id = :me AND value <> 0
-       ORDER BY created_at DESC LIMIT {VOTES_WALKED}) r
- JOIN collaboration_vote v ON v.statement_id = r.statement_id AND v.value = r.value
- JOIN member m ON m.id = v.member_id WHERE {_SUGGESTIBLE} LIMIT {PER_VOTES}"""
+_VOTES_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member m
+ WHERE m.id IN (SELECT v.member_id
+                FROM (SELECT statement_id, value FROM collaboration_vote WHERE member_id = :me AND value <> 0
+                      ORDER BY created_at DESC LIMIT {VOTES_WALKED}) r
+                JOIN collaboration_vote v ON v.statement_id = r.statement_id AND v.value = r.value
+                LIMIT {4 * PER_VOTES})
+ AND {_SUGGESTIBLE} LIMIT {PER_VOTES}"""
 # Friends of friends: whom the members :me follows follow.
 _FRIENDS_ARM = f"""SELECT DISTINCT m.id, m.commune, m.postal_code FROM follow f JOIN member m ON m.id = f.followed_id
  WHERE f.follower_id IN (SELECT y.followed_id FROM follow y WHERE y.follower_id = :me LIMIT {FOLLOWED_WALKED})
  AND {_SUGGESTIBLE} LIMIT {PER_FRIENDS}"""
 
-# The queries below take the candidates' ids written into the SQL: they are integers from the
-# database (``_id_list`` checks it), and binding 300 values one by one cost more than the query.
-_SHARED_TAGS = """SELECT member_id, kind, name FROM member_tag WHERE member_id IN ({ids})
- AND ((kind = 'interest' AND name IN :interests) OR (kind = 'skill' AND name IN :skills))"""
+# The queries below only hold integers — the candidates' and the member's ids, written into
+# the SQL by ``_id_list``, which accepts nothing else — so they go straight to the database
+# driver: binding 300 values one by one, and parsing the statement for them, cost more than
+# running it. TRUE is SQL (SQLite ≥ 3.23 and PostgreSQL).
+_TAGS_OF = "SELECT member_id, kind, name FROM member_tag WHERE member_id IN ({ids})"  # the primary key
 _SHARED_GROUPS = """SELECT member_id, group_id FROM collaboration_membership
  WHERE group_id IN ({groups}) AND member_id IN ({ids}) AND status = 'active'"""
-# Agreement on the statements both voted on (agree or disagree), over :me's latest votes.
+# Agreement on the statements both voted on (agree or disagree), over {me}'s latest votes.
 _AGREEMENTS = f"""SELECT v.member_id, count(*), sum(CASE WHEN v.value = r.value THEN 1 ELSE 0 END)
- FROM (SELECT statement_id, value FROM collaboration_vote WHERE member_id = :me AND value <> 0
+ FROM (SELECT statement_id, value FROM collaboration_vote WHERE member_id = {{me}} AND value <> 0
        ORDER BY created_at DESC LIMIT {MAX_OWN_VOTES}) r
  JOIN collaboration_vote v ON v.statement_id = r.statement_id
  WHERE v.member_id IN ({{ids}}) AND v.value <> 0 GROUP BY v.member_id"""
-# Contacts in common: listed members :me follows (others' follows are private) who follow the candidate.
+# Contacts in common: listed members {me} follows (others' follows are private) who follow the candidate.
 _CONTACTS = f"""SELECT f.followed_id, count(*) FROM follow f
  WHERE f.follower_id IN (SELECT y.followed_id FROM follow y JOIN member c ON c.id = y.followed_id
-                         WHERE y.follower_id = :me AND c.in_directory = :yes AND c.suspended_at IS NULL
+                         WHERE y.follower_id = {{me}} AND c.in_directory = TRUE AND c.suspended_at IS NULL
                          AND c.erased_at IS NULL LIMIT {FOLLOWED_WALKED})
  AND f.followed_id IN ({{ids}}) GROUP BY f.followed_id"""
 
@@ -147,6 +150,17 @@ _CONTACTS = f"""SELECT f.followed_id, count(*) FROM follow f
 def _id_list(ids) -> str:
     """"3,17,42" for SQL: integers only (anything else raises), never text from a request."""
     return ",".join(str(int(i)) for i in ids)
+
+
+def _int_rows(sql: str) -> list:
+    """Rows of a statement holding no parameter (only integers from ``_id_list``), via the driver."""
+    return db.session.connection().exec_driver_sql(sql).all()
+
+
+@lru_cache(maxsize=512)
+def _union_statement(sql: str):
+    """The candidates' statement, parsed once per shape (which sources a member has)."""
+    return text(sql)
 
 
 @dataclass
@@ -159,14 +173,6 @@ class Suggestion:
     def reason_text(self) -> str:
         """The reasons in words, in the language of the page being rendered."""
         return matching.reason_text(self.reasons)
-
-
-def _rows(sql: str, **params) -> list:
-    statement = text(sql)
-    for name in ("interests", "skills"):
-        if name in params:
-            statement = statement.bindparams(bindparam(name, expanding=True))
-    return db.session.execute(statement, params).all()
 
 
 def _own_groups(member_id: int) -> dict[int, str]:
@@ -211,34 +217,36 @@ def candidates(me: matching.Profile) -> dict[int, tuple[str, str]]:
         arms.append(_GROUP_ARM.format(n=n))
         params[f"group{n}"] = group_id
     arms += [_VOTES_ARM, _FRIENDS_ARM]
-    # Each arm in its own subquery, so that its ORDER BY and LIMIT apply to it alone.
-    sql = "\nUNION ALL\n".join(f"SELECT * FROM ({arm}) a{n}" for n, arm in enumerate(arms))
-    hits: Counter[int] = Counter()
-    places: dict[int, tuple[str, str]] = {}
-    for member_id, commune, postal_code in db.session.execute(text(sql), params):
-        hits[member_id] += 1
-        places[member_id] = (commune or "", postal_code or "")
-    # Counter keeps first-seen order, and sorted() is stable: ties keep the order of the sources.
-    return {m: places[m] for m in sorted(hits, key=lambda m: -hits[m])[:CANDIDATE_CAP]}
+    # Each arm in its own subquery, so that its ORDER BY and LIMIT apply to it alone; then the
+    # members found by more sources first (newest first among equals), capped.
+    union = "\nUNION ALL\n".join(f"SELECT * FROM ({arm}) a{n}" for n, arm in enumerate(arms))
+    sql = (f"SELECT id, commune, postal_code FROM ({union}) found GROUP BY id, commune, postal_code"
+           f" ORDER BY count(*) DESC, id DESC LIMIT {CANDIDATE_CAP}")
+    return {member_id: (commune or "", postal_code or "")
+            for member_id, commune, postal_code in db.session.execute(_union_statement(sql), params)}
 
 
 def _profiles(found: dict[int, tuple[str, str]], me: matching.Profile) -> list[matching.Profile]:
     """Profiles of the candidates holding only what they share with ``me`` (all the score needs)."""
-    ids = list(found)
+    ids = _id_list(found)
     shared: dict[int, dict[str, set[str]]] = {}
     if me.interests or me.skills:
-        for member_id, kind, name in _rows(_SHARED_TAGS.format(ids=_id_list(ids)),
-                                           interests=sorted(me.interests), skills=sorted(me.skills)):
-            shared.setdefault(member_id, {}).setdefault(kind, set()).add(name)
+        mine = {"interest": me.interests, "skill": me.skills}
+        for member_id, kind, name in _int_rows(_TAGS_OF.format(ids=ids)):
+            if name in mine.get(kind, ()):
+                shared.setdefault(member_id, {}).setdefault(kind, set()).add(name)
     groups: dict[int, set[int]] = {}
     if me.groups:
-        for member_id, group_id in _rows(_SHARED_GROUPS.format(ids=_id_list(ids), groups=_id_list(me.groups))):
+        for member_id, group_id in _int_rows(_SHARED_GROUPS.format(ids=ids, groups=_id_list(me.groups))):
             groups.setdefault(member_id, set()).add(group_id)
-    none: dict[str, set[str]] = {}
-    return [matching.Profile(id=member_id, interests=frozenset(shared.get(member_id, none).get("interest", ())),
-                             skills=frozenset(shared.get(member_id, none).get("skill", ())),
-                             commune=commune, postal_code=postal_code, groups=frozenset(groups.get(member_id, ())))
-            for member_id, (commune, postal_code) in found.items()]
+    nothing: frozenset = frozenset()
+    no_tags: dict[str, set[str]] = {}
+    profiles = []
+    for member_id, (commune, postal_code) in found.items():
+        tags = shared.get(member_id, no_tags)
+        profiles.append(matching.Profile(member_id, tags.get("interest", nothing), tags.get("skill", nothing),
+                                         commune, postal_code, groups.get(member_id, nothing)))
+    return profiles
 
 
 def agreements(member_id: int, ids: list[int]) -> dict[int, matching.Agreement]:
@@ -247,7 +255,7 @@ def agreements(member_id: int, ids: list[int]) -> dict[int, matching.Agreement]:
     if not ids:
         return {}
     return {m: matching.Agreement(overlap=int(n), agreed=int(a or 0))
-            for m, n, a in _rows(_AGREEMENTS.format(ids=_id_list(ids)), me=member_id)}
+            for m, n, a in _int_rows(_AGREEMENTS.format(ids=_id_list(ids), me=int(member_id)))}
 
 
 def contacts_in_common(member_id: int, ids: list[int]) -> dict[int, int]:
@@ -255,7 +263,7 @@ def contacts_in_common(member_id: int, ids: list[int]) -> dict[int, int]:
     follows are private) follow them. Walks at most FOLLOWED_WALKED of the member's follows."""
     if not ids:
         return {}
-    return {m: int(n) for m, n in _rows(_CONTACTS.format(ids=_id_list(ids)), me=member_id, yes=True)}
+    return {m: int(n) for m, n in _int_rows(_CONTACTS.format(ids=_id_list(ids), me=int(member_id)))}
 
 
 def suggestions(member: Member, limit: int = SUGGESTIONS,
@@ -265,10 +273,17 @@ def suggestions(member: Member, limit: int = SUGGESTIONS,
     found = candidates(me)
     if not found:
         return []
-    ids = list(found)
-    ranked = matching.rank(me, _profiles(found, me), agreements=agreements(member.id, ids),
-                           contacts=contacts_in_common(member.id, ids), group_names=group_names, limit=limit,
-                           weights=weights)
+    profiles = _profiles(found, me)
+    contacts = contacts_in_common(member.id, list(found))
+    # Votes are compared only with the candidates who could still make the list: the others,
+    # even in full agreement, stay below the limit-th best score without opinions. Exact, and
+    # the costliest query shrinks.
+    base = {p.id: matching.points(me, p, contacts=contacts.get(p.id, 0), weights=weights) for p in profiles}
+    ordered = sorted(base.values(), reverse=True)
+    threshold = ordered[limit - 1] if len(ordered) >= limit else 0.0
+    could = [member_id for member_id, points in base.items() if points + weights.opinion >= threshold]
+    ranked = matching.rank(me, profiles, agreements=agreements(member.id, could), contacts=contacts,
+                           group_names=group_names, limit=limit, weights=weights)
     members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_([s.member_id for s in ranked])))}
     return [Suggestion(members[s.member_id], s.score, s.reasons) for s in ranked if s.member_id in members]
 

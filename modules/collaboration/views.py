@@ -31,5 +31,10 @@ def index_section(name: str, context: Callable[[object], dict]) -> None:
 def index():
     member = current_user._get_current_object()
     sections = {name: context(member) for name, context in _SECTIONS.items()}
-    return render_template("collaboration/index.html", module=registry.get("collaboration"), sections=sections,
-                           section_order=SECTION_ORDER)
+    module = registry.get("collaboration")
+    # The parts' own menu entries, so every part is reachable from here even without a section.
+    links = sorted((item for item in module.nav_items(member)
+                    if item.section == "main" and item.endpoint != "collaboration.index"),
+                   key=lambda item: (item.order, str(item.label)))
+    return render_template("collaboration/index.html", module=module, sections=sections,
+                           section_order=SECTION_ORDER, links=links)

@@ -144,7 +144,8 @@ def _load_wall_post(ident: str) -> ContentRef | None:
 
 
 def _nav(member):
-    items = [NavItem("collaboration.my_groups", _l("My groups"), "user", 42)]
+    items = [NavItem("collaboration.groups", _l("Groups"), "main", 21),
+             NavItem("collaboration.my_groups", _l("My groups"), "user", 42)]
     if member.is_authenticated and member.has_role("admin"):
         items.append(NavItem("collaboration.group_settings", _l("Group settings"), "admin", 62))
     return items
@@ -260,9 +261,11 @@ def seed_demo(ctx) -> None:
         ctx.activity(None, "collaboration.group_created", "collaboration.group", group_id, created,
                      audience="members", data=data)
         room = group_room(group_id)
-        for _thread in range(rng.randint(0, 3) if len(active) > 1 else 0):
+        span = max(3, int((now - created).total_seconds() // 3600) - 48)
+        starts = sorted(created + timedelta(hours=rng.randint(2, span))  # ids follow time, as in real use
+                        for _ in range(rng.randint(1, 2 + len(active) // 6) if len(active) > 1 else 0))
+        for at in starts:
             author = rng.choice(active)
-            at = created + timedelta(hours=rng.randint(2, max(3, int((now - created).total_seconds() // 3600) - 48)))
             body = rng.choice(WALL_TEXTS)
             root = post_id
             posts.append(_wall_row(root, group_id, author, body, None, root, at))

@@ -52,6 +52,7 @@ def _int_arg(name: str) -> int | None:
 
 @login_required
 def index():
+    """The questions the member may see (movement-wide and their groups', or one group's)."""
     group_id = _int_arg("group")
     group = None
     if group_id is not None:
@@ -79,6 +80,7 @@ def _question_form() -> QuestionForm:
 
 @login_required
 def new():
+    """Ask a question: organisers for the movement, animators for their groups (others: 403)."""
     form = _question_form()
     if not form.group.choices:
         abort(403)
@@ -109,11 +111,13 @@ def _question_page(question, form: StatementForm, status: int = 200):
 
 @login_required
 def question(question_id: int):
+    """A question, the form to add a statement, and every statement with one's vote."""
     return _question_page(_question_or_404(question_id), StatementForm())
 
 
 @login_required
 def add_statement(question_id: int):
+    """Add a statement (422 with the reason when refused)."""
     item = _question_or_404(question_id)
     form = StatementForm()
     if form.validate_on_submit():
@@ -129,6 +133,7 @@ def add_statement(question_id: int):
 
 @login_required
 def vote_page(question_id: int):
+    """The next statement to vote on, or (``?mode=list``) the statements not voted on yet."""
     item = _question_or_404(question_id)
     as_list = request.args.get("mode") == "list"
     pending = service.next_statements(item, current_user, limit=service.LIST_PAGE if as_list else 1)
@@ -145,6 +150,7 @@ def _back(item):
 
 @login_required
 def vote(question_id: int, statement_id: int):
+    """Vote, or change one's vote, on one statement; back to ``next`` (a local path) or the vote page."""
     item = _question_or_404(question_id)
     statement = service.get_statement(item, statement_id)
     if statement is None:
@@ -160,6 +166,7 @@ def vote(question_id: int, statement_id: int):
 
 @login_required
 def votes(question_id: int):
+    """The list form: several votes at once, all or nothing."""
     item = _question_or_404(question_id)
     try:
         count = service.vote_many(item, current_user, request.form)
@@ -172,6 +179,7 @@ def votes(question_id: int):
 
 @login_required
 def map_page(question_id: int):
+    """The map: participants' positions, opinion groups, their statements, consensus (never writes)."""
     item = _question_or_404(question_id)
     view = service.opinion_map_view(item)
     position = view.positions.get(current_user.id)
@@ -186,6 +194,7 @@ def map_page(question_id: int):
 
 @login_required
 def close(question_id: int):
+    """Close the question to new statements and votes."""
     item = _question_or_404(question_id)
     try:
         service.close_question(item, current_user)

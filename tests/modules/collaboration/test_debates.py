@@ -460,3 +460,41 @@ def test_a_refused_contribution_emits_nothing(app, make_debate, make_member, org
         service.contribute(watcher, debate, "Trop tard", stance="for")
     assert not [e for e in sock.get_received() if e["name"] == "collaboration.debate"]
     sock.disconnect()
+
+
+def test_the_debate_pages_render_in_french(app, make_debate, make_member, organiser):
+    debate = make_debate()
+    first = service.contribute(make_member(), debate, "Pour", stance="for")
+    service.contribute(organiser, debate, "Pourquoi ?", reply_to_id=first.id)
+    client = app.test_client()
+    client.post("/auth/login", data={"identifier": organiser.handle, "password": PASSWORD})
+    for path in ("/collaboration/debates/", "/collaboration/debates/new", f"/collaboration/debates/{debate.id}",
+                 f"/collaboration/debates/{debate.id}/contributions.json", "/notifications"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    closing = client.post(f"/collaboration/debates/{debate.id}/close", data={"synthesis": ""})
+    assert closing.status_code == 422 and b'lang="fr"' in closing.data
+
+
+def test_the_debate_page_reads_only_and_its_query_count_does_not_grow(client, login, make_debate, make_member):
+    from community.database import QueryCounter
+
+    debate = make_debate()
+    members = [make_member() for _ in range(3)]
+    login(client, members[0])
+
+    def page_queries():
+        with QueryCounter(db.engine) as counter:
+            assert client.get(f"/collaboration/debates/{debate.id}").status_code == 200
+        return counter.statements
+
+    for member in members:
+        first = service.contribute(member, debate, "Pour", stance="for")
+        service.contribute(member, debate, "Réponse", reply_to_id=first.id)
+    few = page_queries()
+    for _ in range(5):
+        for member in members:
+            service.contribute(member, debate, "Contre", stance="against")
+    many = page_queries()
+    assert len(few) == len(many)
+    assert not [s for s in many if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]

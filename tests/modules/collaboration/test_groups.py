@@ -367,7 +367,7 @@ def test_an_influence_post_addressed_to_the_group_shows_in_its_space(app, make_m
     _join(bob, group)
     db.session.commit()
     client = visit(bob)
-    assert f"Group: Vélo à Lyon" in _page(client.get("/influence/"))
+    assert "Group: Vélo à Lyon" in _page(client.get("/influence/"))
     response = client.post("/influence/posts", data={"body": "Sortie dimanche", "audience": group_room(group.id)})
     assert response.status_code == 302
     assert "Sortie dimanche" in _page(visit(ana).get(f"/collaboration/groups/{group.id}"))
@@ -483,7 +483,8 @@ def test_links_worth_keeping(make_member, make_group, visit):
     assert db.session.scalar(select(func.count()).select_from(CollaborationLink)) == 0
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/x", "example.org", "http://", "data:text/html,x"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/x", "example.org", "http://",
+                                 "data:text/html,x", "https://exa mple.org"])
 def test_a_non_http_link_is_refused_and_the_values_kept(make_member, make_group, visit, url):
     ana = make_member()
     group = make_group(ana)
@@ -531,7 +532,8 @@ def test_a_bad_invitation_says_why(make_member, make_group, visit, handle, messa
 
 
 def test_only_animators_invite_approve_and_remove(make_member, make_group, visit):
-    ana, bob, cleo = make_member(handle="ana"), make_member(handle="bob"), make_member(handle="cleo")
+    ana, bob = make_member(handle="ana"), make_member(handle="bob")
+    make_member(handle="cleo")
     group = make_group(ana)
     _join(bob, group)
     db.session.commit()
@@ -665,7 +667,8 @@ def test_page_views_write_nothing(app, make_member, make_group, visit):
         post = service.post_thread(db.session.get(CollaborationGroup, group.id), bob, "Lecture seule")
     db.session.commit()
     client = visit(ana)
-    paths = ["/collaboration/", "/collaboration/groups", "/collaboration/groups/mine", f"/collaboration/groups/{group.id}",
+    paths = ["/collaboration/", "/collaboration/groups", "/collaboration/groups/mine",
+             f"/collaboration/groups/{group.id}",
              f"/collaboration/groups/{group.id}/members", f"/collaboration/groups/{group.id}/links",
              f"/collaboration/groups/{group.id}/activity", f"/collaboration/groups/{group.id}/wall/{post.id}",
              f"/collaboration/groups/{group.id}/edit", "/collaboration/groups/of/bob",
@@ -748,3 +751,38 @@ def test_seed_demo_makes_consistent_groups(app, client, login):
     assert client.get(f"/collaboration/groups/{busiest.id}/members").status_code == 200
     assert client.get("/collaboration/groups").status_code == 200
     assert client.get("/collaboration/groups/mine").status_code == 200
+
+
+def test_sockets_group_room_for_members_and_live_wall_events(app, make_member, make_group, visit):
+    """The room "collaboration:group:<id>" refuses non-members; members' sockets join it at
+    connection and hear of a new thread (ids only) after its commit."""
+    from flask import g
+
+    from community.extensions import socketio
+
+    def fresh():  # the test's app context is shared by every client: forget per-request caches
+        for key in ("_login_user", "terreau_modules", "collaboration_groups"):
+            g.pop(key, None)
+
+    ana, bob, outsider = make_member(handle="ana"), make_member(handle="bob"), make_member(handle="out")
+    group = make_group(ana)
+    _join(bob, group)
+    db.session.commit()
+    room = group_room(group.id)
+    fresh()
+    intruder = socketio.test_client(app, flask_test_client=visit(outsider))
+    fresh()
+    assert intruder.emit("join", {"room": room}, callback=True) == {"ok": False, "error": "forbidden"}
+    fresh()
+    listener = socketio.test_client(app, flask_test_client=visit(ana))
+    fresh()
+    assert listener.emit("join", {"room": room}, callback=True) == {"ok": True}
+    listener.get_received()
+    intruder.get_received()
+    fresh()
+    visit(bob).post(f"/collaboration/groups/{group.id}/wall", data={"body": "En direct"})
+    heard = [e["args"][0] for e in listener.get_received() if e["name"] == "activity"]
+    assert [e["verb"] for e in heard] == ["collaboration.wall_post"] and "En direct" not in str(heard)
+    assert [e for e in intruder.get_received() if e["name"] == "activity"] == []
+    listener.disconnect()
+    intruder.disconnect()

@@ -133,6 +133,25 @@ def test_groups_votes_and_contacts_count(me, person, make_member):
     assert "carla" not in _suggested(me)
 
 
+def test_opinions_can_lift_a_candidate_to_the_top(me, person):
+    """Votes are compared only with candidates who could still make the list; one who shares
+    nothing else but agrees fully must still come first when that beats the rest."""
+    person("ana", commune="Lyon", postal_code="69001")  # same commune: 3 points
+    bruno = person("bruno", commune="Brest", postal_code="29200")
+    question = CollaborationOpinionQuestion(title="Priorités")
+    db.session.add(question)
+    db.session.flush()
+    for i in range(5):
+        statement = CollaborationStatement(question_id=question.id, text=f"Proposition {i}")
+        db.session.add(statement)
+        db.session.flush()
+        db.session.add_all([CollaborationVote(statement_id=statement.id, member_id=me.id, value=-1),
+                            CollaborationVote(statement_id=statement.id, member_id=bruno.id, value=-1)])
+    db.session.commit()
+    assert _suggested(me, limit=1) == ["bruno"]  # 4 points of full agreement beat the commune
+    assert _suggested(me, limit=2) == ["bruno", "ana"]
+
+
 def test_who_is_never_suggested(me, person, make_member):
     alike = {"interests": ("climat", "transports"), "commune": "Lyon", "postal_code": "69003"}
     person("listed", **alike)

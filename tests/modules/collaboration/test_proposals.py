@@ -568,3 +568,37 @@ def test_admins_switch_self_support_on_the_list_page(app, client, login, make_me
     from community.settings import module_setting
 
     assert module_setting("collaboration", "allow_self_support") is True
+
+
+def test_the_proposal_pages_render_in_french(app, make_proposal, make_member, author):
+    from tests.conftest import PASSWORD
+
+    proposal = make_proposal()
+    first = service.propose_amendment(make_member(), proposal, text=TEXT + "\n\nA.")
+    second = service.propose_amendment(make_member(), proposal, text=TEXT + "\n\nB.")
+    service.decide_amendment(author, first, proposal, accept=True)
+    service.support(make_member(), proposal)
+    client = app.test_client()
+    client.post("/auth/login", data={"identifier": author.handle, "password": PASSWORD})
+    base = f"/collaboration/proposals/{proposal.id}"
+    for path in ("/collaboration/proposals/", "/collaboration/proposals/new", base, f"{base}/amend",
+                 f"{base}/amendments/{first.id}", f"{base}/amendments/{second.id}", f"{base}/diff?from=1&to=2",
+                 f"{base}/versions/2", "/notifications"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    refused = client.post(f"{base}/support")
+    assert refused.status_code == 422 and b'lang="fr"' in refused.data
+
+
+def test_the_proposal_page_reads_only(client, login, make_proposal, make_member, author):
+    from community.database import QueryCounter
+
+    proposal = make_proposal()
+    for letter in "ABC":
+        service.propose_amendment(make_member(), proposal, text=TEXT + f"\n\n{letter}.")
+    login(client, make_member())
+    with QueryCounter(db.engine) as counter:
+        for path in (f"/collaboration/proposals/{proposal.id}", "/collaboration/proposals/",
+                     f"/collaboration/proposals/{proposal.id}/diff"):
+            assert client.get(path).status_code == 200
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]

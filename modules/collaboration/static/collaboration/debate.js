@@ -27,6 +27,8 @@
   }
 
   function showClosed() {
+    if (root.dataset.state === "closed") { return; }  // the page already says so
+    root.dataset.state = "closed";
     var notice = document.getElementById("debate-closed-live");
     if (notice) { notice.hidden = false; }
     root.querySelectorAll(".debate-contribute, .reply-form, .debate-close").forEach(function (node) { node.remove(); });
