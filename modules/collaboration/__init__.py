@@ -6,6 +6,7 @@ people (suggestions, introductions, skill search). MODULE is their union.
 
 from flask_babel import lazy_gettext as _l
 
+from community import signals
 from community.registry import Module, NavItem
 
 from . import models  # noqa: F401  (registers the collaboration_* tables)
@@ -47,6 +48,19 @@ def _audience_members(audience):
     return None
 
 
+def _on_member_erased(sender, member_id: int, **kwargs) -> None:
+    """An erased member leaves their groups; their statements lose their author. What they wrote
+    in walls and debates stays, shown as by "a former member" (the core erased the profile)."""
+    from community.extensions import db
+
+    from .groups_service import forget_member as leave_groups
+    from .opinions_service import forget_member as forget_statements
+
+    leave_groups(member_id)
+    forget_statements(member_id)
+    db.session.commit()
+
+
 def _seed_demo(ctx):
     for part in PARTS:
         if part.seed_demo:
@@ -74,5 +88,6 @@ MODULE = Module(
     post_audiences=_each("post_audiences"),
     audience_members=_audience_members,
     seed_demo=_seed_demo,
+    subscriptions={signals.member_erased: (_on_member_erased,)},
     export_data=_export,
 )

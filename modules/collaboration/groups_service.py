@@ -24,7 +24,7 @@ from community.models import Activity, HiddenContent, Member
 from community.settings import module_setting
 from community.timeutil import utcnow
 
-from .access import can_see_group_content, forget_memberships, group_room, is_animator
+from .access import forget_memberships, group_room, is_animator
 from .models import CollaborationGroup, CollaborationLink, CollaborationMembership, CollaborationWallPost
 
 KINDS = ("thematic", "local")
@@ -95,11 +95,6 @@ def can_archive(member, group: Group) -> bool:
         return True
     row = membership(group.id, member.id)
     return row is not None and row.status == "active" and row.role == "animator"
-
-
-def can_see_members(member, group: Group) -> bool:
-    """The member list is for the group's members; animators and moderators always."""
-    return can_see_group_content(member, group.id)
 
 
 def effective_cap(group: Group) -> int | None:
@@ -185,10 +180,9 @@ def create_group(creator: Member, *, name: str, description: str = "", kind: str
         raise GroupError(_l("Only organisers may create groups in this movement."))
     fields = _clean_fields(name, description, kind, join_policy, commune, postal_code)
     cap = _clean_cap(member_cap) if creator.has_role("admin") else None
-    for attempt in range(3):
-        group = Group(slug=_unique_slug(fields["name"]) if attempt == 0 else
-                      f"{slugify(fields['name'])[:40]}-{utcnow().strftime('%f')}{attempt}",
-                      member_cap=cap, member_count=1, created_by_id=creator.id, **fields)
+    for _attempt in range(3):
+        group = Group(slug=_unique_slug(fields["name"]), member_cap=cap, member_count=1, created_by_id=creator.id,
+                      **fields)
         try:
             with db.session.begin_nested():
                 db.session.add(group)
@@ -762,9 +756,3 @@ def forget_member(member_id: int) -> None:
         if status == "active":
             _free_seat(group_id)
     db.session.commit()
-
-
-def counts_by_status(group_id: int) -> dict[str, int]:
-    return dict(db.session.execute(select(Membership.status, func.count()).where(
-        Membership.group_id == group_id).group_by(Membership.status)).all())
-

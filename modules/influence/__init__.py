@@ -20,8 +20,17 @@ def _load_post(ident: str):
 
     from .models import InfluencePost
 
+    from flask import has_request_context
+    from flask_login import current_user
+
+    from .service import can_see
+
     post = db.session.get(InfluencePost, int(ident)) if ident.isdigit() else None
     if post is None or post.deleted_at is not None:
+        return None
+    # A group's post is not shown (e.g. on the report page) to whoever may not see it; moderators may.
+    viewer = current_user if has_request_context() else None
+    if viewer is not None and not viewer.has_role("moderator") and not can_see(viewer, post):
         return None
     return ContentRef(title=post.body[:80], endpoint="influence.post", args={"post_id": post.id},
                       author_id=post.author_id, excerpt=post.body[:300])

@@ -60,3 +60,19 @@ def test_prune_applies_retention_periods(app, make_member):
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
     result = app.test_cli_runner().invoke(args=["prune"])
     assert result.exit_code == 0 and "notifications: 0 deleted" in result.output
+
+
+def test_erasure_reaches_the_modules(app, client, make_member, login):
+    """Modules anonymise what they hold on the member_erased signal (collaboration: groups)."""
+    from community.privacy import erase_member
+    from modules.collaboration.models import CollaborationGroup, CollaborationMembership
+
+    member = make_member()
+    group = CollaborationGroup(slug="velo", name="Vélo", member_count=1)
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(CollaborationMembership(group_id=group.id, member_id=member.id, role="animator"))
+    db.session.commit()
+    with app.test_request_context():
+        erase_member(db.session.get(Member, member.id))
+    assert db.session.scalar(select(func.count()).select_from(CollaborationMembership)) == 0

@@ -250,7 +250,7 @@ def _seed_demo(ctx) -> None:
         pairs.add((sender, recipient))
         at = ctx.now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 1440))
         at = max(at, ctx.members[sender]["joined_at"], ctx.members[recipient]["joined_at"]) + timedelta(minutes=1)
-        decided = at + timedelta(hours=rng.randint(1, 72)) if status != "pending" else None
+        decided = min(at + timedelta(hours=rng.randint(1, 72)), ctx.now) if status != "pending" else None
         intro_id = len(rows) + 1
         rows.append({"id": intro_id, "from_id": sender, "to_id": recipient, "message": rng.choice(messages),
                      "status": status, "created_at": at, "decided_at": decided})

@@ -302,3 +302,10 @@ def test_the_members_export_includes_their_posts(client, make_member, login, mak
     login(client, member)
     data = json.loads(client.get("/profile/export.json").data)
     assert [p["body"] for p in data["modules"]["influence"]["posts"]] == ["Mon texte à moi"]
+
+
+def test_report_page_does_not_leak_a_group_post(client, make_member, login, make_post):
+    author = make_member()
+    post = make_post(author, "Réservé au groupe", audience="collaboration:group:99")
+    login(client, make_member())
+    assert client.get(f"/moderation/report?type=influence.post&id={post.id}").status_code == 404
