@@ -140,7 +140,7 @@ def _render_group(item: CollaborationGroup, form: WallForm | None = None, status
     stream = service.group_stream(item.id, limit=6, other_modules=True)
     return render_template(
         "collaboration/groups/group.html", roots=roots, replies=replies, hidden=hidden, older=older,
-        form=form or WallForm(), reply_form=ReplyForm(), stream=stream, links=service.links_of(item.id, limit=5),
+        form=form or WallForm(), stream=stream, links=service.links_of(item.id, limit=5),
         last_id=roots[0].id if roots and not request.args.get("before") else 0, **context), status
 
 
@@ -151,8 +151,8 @@ def wall_since(group_id: int):
     roots, replies, hidden = service.wall(item.id, after=_int_arg("after", 0), limit=50)
     context = _header(item)
     return jsonify(items=[{"id": root.id, "html": render_template(
-        "collaboration/groups/_thread_item.html", root=root, replies=replies, hidden=hidden,
-        reply_form=ReplyForm(), **context)} for root in roots])
+        "collaboration/groups/_thread_item.html", root=root, replies=replies, hidden=hidden, **context)}
+        for root in roots])
 
 
 @login_required

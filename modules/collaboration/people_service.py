@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from community.activity import publish
@@ -106,7 +106,7 @@ _TAG_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member_tag t JOIN memb
 # Newest first: the commune index holds the id, so this reads PER_PLACE entries, not the commune.
 _COMMUNE_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member m WHERE m.commune = :commune AND {_SUGGESTIBLE}
  ORDER BY m.id DESC LIMIT {PER_PLACE}"""
-# A range on the postal-code index ("69" <= code < "6:"), the portable form of a prefix search.
+# A range on the postal-code index ("69" <= code < "70"), the prefix search any index can serve.
 _AREA_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member m
  WHERE m.postal_code >= :area_low AND m.postal_code < :area_high AND {_SUGGESTIBLE} LIMIT {PER_PLACE}"""
 _GROUP_ARM = f"""SELECT m.id, m.commune, m.postal_code
@@ -212,7 +212,8 @@ def candidates(me: matching.Profile) -> dict[int, tuple[str, str]]:
     area = matching.area_of(me.postal_code)
     if area:
         arms.append(_AREA_ARM)
-        params.update(area_low=area, area_high=area[0] + chr(ord(area[1]) + 1))
+        # Digits only on both bounds ("69" <= code < "70"): they sort the same under every collation.
+        params.update(area_low=area, area_high=f"{int(area) + 1:02d}" if area != "99" else "9" * 11)
     for n, group_id in enumerate(sorted(me.groups)[:MAX_OWN_GROUPS]):
         arms.append(_GROUP_ARM.format(n=n))
         params[f"group{n}"] = group_id
@@ -502,7 +503,7 @@ def pending_count(member: Member) -> int:
 def _tag_prefix(kind: str, value: str):
     """Members with a tag of ``kind`` starting with ``value`` ("graph" finds "graphisme")."""
     return exists().where(MemberTag.member_id == Member.id, MemberTag.kind == kind,
-                          MemberTag.name >= value, MemberTag.name < value + "\uffff")
+                          MemberTag.name.startswith(value, autoescape=True))
 
 
 def search_people(viewer: Member, *, skill: str = "", interest: str = "", area: str = "",
@@ -520,12 +521,26 @@ def search_people(viewer: Member, *, skill: str = "", interest: str = "", area: 
         query = query.where(_tag_prefix("interest", interest))
     if area:
         if area.isdigit():
-            query = query.where(Member.postal_code >= area, Member.postal_code < area + "\uffff")
+            query = query.where(Member.postal_code.startswith(area, autoescape=True))
         else:
             query = query.where(func.lower(Member.commune) == area)
     if after:
         query = query.where(Member.handle > after)
     return list(db.session.scalars(query.order_by(Member.handle).limit(limit)))
+
+
+# --- erasure -----------------------------------------------------------------------------
+
+def forget_member(member_id: int) -> None:
+    """On erasure: the introductions the member sent or received (their messages are personal
+    data, and a request to or from a former member means nothing), and the hidden suggestions
+    and blocks by or about them, are deleted. The caller commits."""
+    db.session.execute(delete(CollaborationIntroduction).where(or_(
+        CollaborationIntroduction.from_id == member_id, CollaborationIntroduction.to_id == member_id)))
+    db.session.execute(delete(CollaborationHiddenSuggestion).where(or_(
+        CollaborationHiddenSuggestion.member_id == member_id, CollaborationHiddenSuggestion.hidden_id == member_id)))
+    db.session.execute(delete(CollaborationBlock).where(or_(
+        CollaborationBlock.member_id == member_id, CollaborationBlock.blocked_id == member_id)))
 
 
 # --- export ------------------------------------------------------------------------------

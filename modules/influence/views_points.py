@@ -6,7 +6,7 @@ highlights by a cached computation.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,7 +39,8 @@ class WholeNumberField(IntegerField):
                 self.data = int(valuelist[0].strip())
             except ValueError:
                 self.data = None
-                raise ValueError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high))
+                raise ValueError(_("Enter a whole number from %(low)d to %(high)d.", low=self.low,
+                                   high=self.high)) from None
 
 
 def _in_range(form, field) -> None:
@@ -84,10 +85,25 @@ def points():
 
 @login_required
 def leaderboard():
+    """Movement-wide, or within one of the viewer's groups (``?in=<group room>``): the module that
+    owns the room lists its members (core audience_member_ids), influence never imports it."""
+    from community.activity import audience_member_ids
+
+    from .views import audience_choices
+
     if not rules.leaderboard_enabled():
         abort(404)
-    return render_template("influence/leaderboard.html", people=rules.most_active(),
-                           mine=rules.member_points(current_user.id))
+    groups = [(room, label) for room, label in audience_choices(current_user) if room not in ("members", "public")]
+    room = request.args.get("in") or None
+    member_ids, group_label = None, None
+    if room is not None:
+        group_label = dict(groups).get(room)
+        member_ids = audience_member_ids(room) if group_label else None
+        if member_ids is None:
+            abort(404)
+    return render_template("influence/leaderboard.html", people=rules.most_active(member_ids),
+                           mine=rules.member_points(current_user.id), groups=groups, room=room,
+                           group_label=group_label)
 
 
 @login_required

@@ -786,3 +786,22 @@ def test_sockets_group_room_for_members_and_live_wall_events(app, make_member, m
     assert [e for e in intruder.get_received() if e["name"] == "activity"] == []
     listener.disconnect()
     intruder.disconnect()
+
+
+def test_refusals_speak_the_members_language(make_member, make_group, visit):
+    ana, bob, cleo = make_member(handle="ana"), make_member(handle="bob"), make_member(handle="cleo")
+    group = make_group(ana)
+    db.session.get(CollaborationGroup, group.id).member_cap = 2
+    db.session.commit()
+    _join(bob, group)
+    db.session.commit()
+    french = visit(cleo)
+    french.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    full = french.post(f"/collaboration/groups/{group.id}/join", follow_redirects=True)
+    assert "Ce groupe est complet (2 membres)." in _page(full).replace("&#39;", "'")
+    animator = visit(ana)
+    animator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    link = animator.post(f"/collaboration/groups/{group.id}/links", data={"title": "T", "url": "javascript:x"})
+    assert link.status_code == 422 and "commençant par http:// ou https://" in _page(link)
+    empty = animator.post(f"/collaboration/groups/{group.id}/wall", data={"body": " "})
+    assert empty.status_code == 422 and "abord quelque chose." in _page(empty)

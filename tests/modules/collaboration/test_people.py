@@ -530,6 +530,23 @@ def test_export_lists_the_members_own_acts(me, person):
     assert data["hidden_suggestions"] == ["chloe"] and data["blocked"] == ["bruno"]
 
 
+def test_an_erased_member_is_forgotten(me, person):
+    from community.privacy import erase_member
+
+    ana, bruno = person("ana"), person("bruno")
+    service.request_introduction(ana, me, "Message d'Ana")
+    service.request_introduction(me, bruno)
+    service.hide_suggestion(me, ana)
+    service.block(ana, bruno)
+    erase_member(ana)
+    service.forget_member(ana.id)  # what the module's member_erased receiver calls
+    db.session.commit()
+    assert [(i.from_id, i.to_id) for i in db.session.scalars(select(CollaborationIntroduction))] == [
+        (me.id, bruno.id)]
+    assert db.session.scalar(select(func.count()).select_from(CollaborationHiddenSuggestion)) == 0
+    assert db.session.scalar(select(func.count()).select_from(CollaborationBlock)) == 0
+
+
 def test_demo_seeds_introductions(app):
     from community.demo import seed
 

@@ -398,3 +398,25 @@ def test_admin_bad_input_is_refused_and_nothing_is_saved(client, make_member, lo
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "setting.change")) == 0
     assert db.session.get(InfluencePoints, ana.id).total == 3
+
+
+def test_leaderboard_within_a_group(client, make_member, login, monkeypatch):
+    """Per group: the group's module lists its members through the core (audience_members)."""
+    from community.registry import registry
+
+    inside, outside = make_member(handle="inside", in_directory=True), make_member(handle="outside", in_directory=True)
+    room = "collaboration:group:5"
+    module = registry.get("collaboration")
+    inside_id, outside_id = inside.id, outside.id
+    monkeypatch.setattr(module, "post_audiences", lambda member: [(room, "Vélo")] if member.id == inside_id else [])
+    monkeypatch.setattr(module, "audience_members", lambda audience: [inside_id] if audience == room else None)
+    from community.activity import publish
+
+    publish(inside, "influence.post", ("influence.post", 1))
+    publish(outside, "influence.post", ("influence.post", 2))
+    login(client, inside)
+    page = client.get("/influence/leaderboard?in=" + room).get_data(as_text=True)
+    assert "Vélo" in page and 'data-member="inside"' in page and 'data-member="outside"' not in page
+    assert 'data-member="outside"' in client.get("/influence/leaderboard").get_data(as_text=True)
+    assert client.get("/influence/leaderboard?in=collaboration:group:6").status_code == 404
+    assert outside_id
