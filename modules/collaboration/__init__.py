@@ -4,6 +4,8 @@ Built from parts (modules/collaboration/parts/): groups, debates, proposals, opi
 people (suggestions, introductions, skill search). MODULE is their union.
 """
 
+from dataclasses import replace
+
 from flask_babel import lazy_gettext as _l
 
 from community import signals
@@ -20,10 +22,17 @@ def _union(attr):
     return merged
 
 
+# The parts' pages stay one click away from the module's page: the header keeps two entries.
+HEADER_ENDPOINTS = {"collaboration.index", "collaboration.people"}
+
+
 def _nav(member):
     items = [NavItem("collaboration.index", _l("Groups and debates"), "main", 20)]
     for part in PARTS:
-        items.extend(part.nav_items(member))
+        for item in part.nav_items(member):
+            if item.section == "main" and item.endpoint not in HEADER_ENDPOINTS:
+                item = replace(item, section="collaboration")  # listed on the module's page
+            items.append(item)
     return tuple(items)
 
 

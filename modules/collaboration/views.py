@@ -34,7 +34,7 @@ def index():
     module = registry.get("collaboration")
     # The parts' own menu entries, so every part is reachable from here even without a section.
     links = sorted((item for item in module.nav_items(member)
-                    if item.section == "main" and item.endpoint != "collaboration.index"),
+                    if item.section in ("main", "collaboration") and item.endpoint != "collaboration.index"),
                    key=lambda item: (item.order, str(item.label)))
     return render_template("collaboration/index.html", module=module, sections=sections,
                            section_order=SECTION_ORDER, links=links)

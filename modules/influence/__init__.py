@@ -139,8 +139,7 @@ MODULE = Module(
     label=_l("Influence"),
     description=_l("Feeds, posts and announcements; conversations put into perspective; members' activity valued."),
     blueprint=bp,
-    nav_items=lambda member: (NavItem("influence.index", _l("Feed"), "main", 10),
-                              NavItem("influence.movement", _l("All posts"), "main", 11), *_nav_points(member),
+    nav_items=lambda member: (NavItem("influence.index", _l("Feed"), "main", 10), *_nav_points(member),
                               *_nav_pinned(member)),
     home_widgets=(
         HomeWidget("influence/widgets/feed.html", order=10, context=_feed_widget, slot="main"),

@@ -3,6 +3,7 @@ second member's contribution appears live → accept an introduction (mutual fol
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_group_wall_live_debate_and_accepted_introduction(registered_page, reque
     # On Ana's open page, without a reload, the contribution arrives and the "for" count is 1.
     live = ana.locator("#contributions li.contribution").filter(has_text=CONTRIBUTION)
     expect(live).to_have_count(1)
-    expect(live).to_have_class("contribution contribution--for")
+    expect(live).to_have_class(re.compile(r"\bcontribution--for\b"))
     expect(live.locator(".stance")).to_have_text("For")
     expect(live.locator(".contribution__header")).to_contain_text("Bruno Marchand")
     expect(for_count).to_have_text("1")
