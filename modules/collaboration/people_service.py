@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from community.activity import publish
@@ -103,7 +103,8 @@ _SUGGESTIBLE = """m.in_directory = :yes AND m.suspended_at IS NULL AND m.erased_
 # One arm per source; each reads at most its LIMIT of eligible rows through an index.
 _TAG_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member_tag t JOIN member m ON m.id = t.member_id
  WHERE t.kind = :kind{{n}} AND t.name = :name{{n}} AND {_SUGGESTIBLE} LIMIT {PER_TAG}"""
-# Newest first: the commune index holds the id, so this reads PER_PLACE entries, not the commune.
+# Newest first: SQLite's commune index holds the id, so this reads PER_PLACE entries, not the
+# commune (PostgreSQL sorts the commune's rows: an index on (commune, id) would spare it).
 _COMMUNE_ARM = f"""SELECT m.id, m.commune, m.postal_code FROM member m WHERE m.commune = :commune AND {_SUGGESTIBLE}
  ORDER BY m.id DESC LIMIT {PER_PLACE}"""
 # A range on the postal-code index ("69" <= code < "70"), the prefix search any index can serve.
@@ -126,11 +127,12 @@ _FRIENDS_ARM = f"""SELECT DISTINCT m.id, m.commune, m.postal_code FROM follow f 
  WHERE f.follower_id IN (SELECT y.followed_id FROM follow y WHERE y.follower_id = :me LIMIT {FOLLOWED_WALKED})
  AND {_SUGGESTIBLE} LIMIT {PER_FRIENDS}"""
 
-# The queries below only hold integers — the candidates' and the member's ids, written into
-# the SQL by ``_id_list``, which accepts nothing else — so they go straight to the database
-# driver: binding 300 values one by one, and parsing the statement for them, cost more than
-# running it. TRUE is SQL (SQLite ≥ 3.23 and PostgreSQL).
-_TAGS_OF = "SELECT member_id, kind, name FROM member_tag WHERE member_id IN ({ids})"  # the primary key
+# The queries below take the candidates' and the member's ids written into the SQL by
+# ``_id_list``, which accepts integers only: binding 300 values one by one, and parsing the
+# statement for them, cost more than running it. Those holding nothing else go straight to the
+# database driver. TRUE is SQL (SQLite ≥ 3.23 and PostgreSQL).
+# Without a condition on kind, only the primary key (member_id, kind, name) can serve this one.
+_SHARED_TAGS = "SELECT member_id, kind, name FROM member_tag WHERE member_id IN ({ids}) AND name IN :names"
 _SHARED_GROUPS = """SELECT member_id, group_id FROM collaboration_membership
  WHERE group_id IN ({groups}) AND member_id IN ({ids}) AND status = 'active'"""
 # Agreement on the statements both voted on (agree or disagree), over {me}'s latest votes.
@@ -233,7 +235,8 @@ def _profiles(found: dict[int, tuple[str, str]], me: matching.Profile) -> list[m
     shared: dict[int, dict[str, set[str]]] = {}
     if me.interests or me.skills:
         mine = {"interest": me.interests, "skill": me.skills}
-        for member_id, kind, name in _int_rows(_TAGS_OF.format(ids=ids)):
+        statement = text(_SHARED_TAGS.format(ids=ids)).bindparams(bindparam("names", expanding=True))
+        for member_id, kind, name in db.session.execute(statement, {"names": sorted(me.interests | me.skills)}):
             if name in mine.get(kind, ()):
                 shared.setdefault(member_id, {}).setdefault(kind, set()).add(name)
     groups: dict[int, set[int]] = {}

@@ -303,14 +303,6 @@ def _wall_row(post_id, group_id, author_id, body, reply_to, thread_id, at) -> di
             "created_at": at, "deleted_at": None}
 
 
-def on_member_erased(sender, member_id: int, **kwargs) -> None:
-    """member_erased receiver: the erased member leaves their groups (their messages stay, anonymous).
-    Not wired yet: the Part contract has no ``subscriptions`` (see the report to the lead)."""
-    from ..groups_service import forget_member
-
-    forget_member(member_id)
-
-
 PART = Part(
     register=register,
     activity_kinds=ACTIVITY_KINDS,
