@@ -58,15 +58,18 @@ def _audience_members(audience):
 
 
 def _on_member_erased(sender, member_id: int, **kwargs) -> None:
-    """An erased member leaves their groups; their statements lose their author. What they wrote
+    """An erased member leaves their groups; their statements lose their author; their introductions,
+    hidden suggestions and blocks are deleted. What they wrote
     in walls and debates stays, shown as by "a former member" (the core erased the profile)."""
     from community.extensions import db
 
     from .groups_service import forget_member as leave_groups
     from .opinions_service import forget_member as forget_statements
+    from .people_service import forget_member as forget_introductions
 
     leave_groups(member_id)
     forget_statements(member_id)
+    forget_introductions(member_id)
     db.session.commit()
 
 

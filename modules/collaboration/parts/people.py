@@ -212,8 +212,30 @@ def _nav(member) -> tuple:
     return (NavItem("collaboration.people", _l("People to meet"), "main", 21),)
 
 
+_WIDGET_TTL = 300.0  # seconds: the home block's suggestions are computed at most this often per member
+
+
 def _widget(member) -> dict:
-    return {"suggestions": service.suggestions(member, limit=3)}
+    """Three suggestions for the home page, kept per member for a few minutes: the home page is
+    the most viewed page, and suggestions change slowly (the people page is always fresh)."""
+    import time
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from flask import current_app
+
+    _widget_cache = current_app.extensions.setdefault("collaboration_people_widget", {})  # per app, per process
+    now = time.monotonic()
+    hit = _widget_cache.get(member.id)
+    if hit is None or now - hit[0] > _WIDGET_TTL:
+        # Plain values, not ORM objects: they outlive the request's session.
+        found = [replace(s, member=SimpleNamespace(id=s.member.id, handle=s.member.handle,
+                                                    display_name=s.member.display_name, erased_at=None))
+                 for s in service.suggestions(member, limit=3)]
+        if len(_widget_cache) > 10_000:
+            _widget_cache.clear()
+        hit = _widget_cache[member.id] = (now, found)
+    return {"suggestions": hit[1]}
 
 
 def _seed_demo(ctx) -> None:
