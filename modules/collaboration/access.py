@@ -4,7 +4,7 @@ moderators); movement-wide content (no group) for every logged-in member. Shared
 from __future__ import annotations
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from community.extensions import db
 
@@ -17,21 +17,30 @@ def group_room(group_id: int) -> str:
     return GROUP_ROOM.format(id=group_id)
 
 
-def member_group_ids(member) -> set[int]:
-    """Ids of the groups where ``member`` is an active member (read once per request)."""
+def memberships(member) -> list[tuple[CollaborationMembership, CollaborationGroup]]:
+    """All the member's memberships (any status) with their groups, open groups first, by name:
+    one query per request, shared by visibility checks, audiences, menus and the home block."""
     if member is None or not getattr(member, "is_authenticated", False):
-        return set()
-    cache = g.setdefault("collaboration_groups", {}) if has_app_context() else {}
+        return []
+    cache = g.setdefault("collaboration_memberships", {}) if has_app_context() else {}
     if member.id not in cache:
-        cache[member.id] = set(db.session.scalars(select(CollaborationMembership.group_id).where(
-            CollaborationMembership.member_id == member.id, CollaborationMembership.status == "active")))
+        cache[member.id] = list(db.session.execute(
+            select(CollaborationMembership, CollaborationGroup)
+            .join(CollaborationGroup, CollaborationGroup.id == CollaborationMembership.group_id)
+            .where(CollaborationMembership.member_id == member.id)
+            .order_by(CollaborationGroup.archived_at.is_not(None), func.lower(CollaborationGroup.name))).tuples())
     return cache[member.id]
+
+
+def member_group_ids(member) -> set[int]:
+    """Ids of the groups where ``member`` is an active member."""
+    return {group.id for membership, group in memberships(member) if membership.status == "active"}
 
 
 def forget_memberships() -> None:
     """Call after changing memberships within a request."""
     if has_app_context():
-        g.pop("collaboration_groups", None)
+        g.pop("collaboration_memberships", None)
 
 
 def can_see_group_content(member, group_id: int | None) -> bool:

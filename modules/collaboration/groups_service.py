@@ -500,11 +500,10 @@ def _near_clause(member):
 
 
 def my_memberships(member, statuses=("active", "pending", "invited")) -> list[tuple[Membership, Group]]:
-    """The member's memberships with their groups, open groups first, by name."""
-    return list(db.session.execute(
-        select(Membership, Group).join(Group, Group.id == Membership.group_id)
-        .where(Membership.member_id == member.id, Membership.status.in_(statuses))
-        .order_by(Group.archived_at.is_not(None), func.lower(Group.name))).tuples())
+    """The member's memberships with their groups, open groups first, by name (read once per request)."""
+    from .access import memberships
+
+    return [(m, group) for m, group in memberships(member) if m.status in statuses]
 
 
 def statuses_for(member, group_ids: list[int]) -> dict[int, Membership]:

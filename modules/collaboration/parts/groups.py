@@ -87,16 +87,10 @@ def audiences(member):
 
 def post_audiences(member):
     """(room, label) of each open group the member is in: other modules offer "post to my group"."""
-    from ..access import group_room, member_group_ids
-    from ..models import CollaborationGroup
+    from ..access import group_room, memberships
 
-    ids = member_group_ids(member)
-    if not ids:
-        return []
-    rows = db.session.execute(select(CollaborationGroup.id, CollaborationGroup.name).where(
-        CollaborationGroup.id.in_(ids), CollaborationGroup.archived_at.is_(None))
-        .order_by(func.lower(CollaborationGroup.name))).all()
-    return [(group_room(group_id), _l("Group: %(name)s", name=name)) for group_id, name in rows]
+    return [(group_room(group.id), _l("Group: %(name)s", name=group.name)) for membership, group in memberships(member)
+            if membership.status == "active" and group.archived_at is None]
 
 
 def audience_members(audience: str):
