@@ -238,13 +238,17 @@ def visible_activities(member: Member, *, after: int | None = None, before: int 
     )
     if actor_id is not None:
         query = query.where(Activity.actor_id == actor_id)
+    return preload(list(db.session.scalars(keyset(query, Activity.id, before=before, after=after).limit(limit))))
+
+
+def keyset(query, column, *, before: int | None = None, after: int | None = None):
+    """Keyset pagination on an increasing id: newest first below ``before``, or oldest first
+    above ``after`` (catching up since a known id). No OFFSET: every page costs the same."""
     if after is not None:
-        query = query.where(Activity.id > after).order_by(Activity.id.asc())
-    else:
-        if before is not None:
-            query = query.where(Activity.id < before)
-        query = query.order_by(Activity.id.desc())
-    return preload(list(db.session.scalars(query.limit(limit))))
+        return query.where(column > after).order_by(column.asc())
+    if before is not None:
+        query = query.where(column < before)
+    return query.order_by(column.desc())
 
 
 def hidden_filter(content_type_col, content_id_col):

@@ -149,6 +149,18 @@ def login(app):
     return do
 
 
+@pytest.fixture
+def visit(app, login):
+    """visit(member) -> a new client logged in as member (one browser per member)."""
+
+    def open_as(member):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return login(client, member)
+
+    return open_as
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

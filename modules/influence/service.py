@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from community.activity import enabled_module_filter, hidden_filter, preload, publish, visible_audiences
+from community.activity import enabled_module_filter, hidden_filter, keyset, preload, publish, visible_audiences
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Activity, Follow, HiddenContent, Member
@@ -281,13 +281,7 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
     """A page of the member's home feed, newest first (keyset on the activity id), preloaded."""
     query = (select(Activity).where(feed_filter(member), enabled_module_filter(Activity.module),
                                     hidden_filter(Activity.object_type, Activity.object_id)))
-    if after is not None:
-        query = query.where(Activity.id > after).order_by(Activity.id.asc())
-    else:
-        if before is not None:
-            query = query.where(Activity.id < before)
-        query = query.order_by(Activity.id.desc())
-    return preload(list(db.session.scalars(query.limit(limit))))
+    return preload(list(db.session.scalars(keyset(query, Activity.id, before=before, after=after).limit(limit))))
 
 
 def movement_feed(viewer, *, before: int | None = None, limit: int = FEED_PAGE, public_only: bool = False):

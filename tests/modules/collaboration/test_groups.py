@@ -24,18 +24,6 @@ from modules.collaboration.models import (
 
 
 @pytest.fixture
-def visit(app, login):
-    """visit(member) -> a new client logged in as member (one browser per member)."""
-
-    def open_as(member):
-        client = app.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return login(client, member)
-
-    return open_as
-
-
-@pytest.fixture
 def make_group(app):
     """make_group(creator, name=…, **fields) -> a group whose creator is its animator."""
 

@@ -53,18 +53,6 @@ def person(make_member):
 
 
 @pytest.fixture
-def visit(app, login):
-    """visit(member) -> a new client logged in as member (one browser per member)."""
-
-    def open_as(member):
-        client = app.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return login(client, member)
-
-    return open_as
-
-
-@pytest.fixture
 def me(person):
     return person("moi", interests=("climat", "transports", "logement"), skills=("graphisme",),
                   commune="Lyon", postal_code="69003")

@@ -25,18 +25,6 @@ def _fresh_caches():
 
 
 @pytest.fixture
-def visit(app, login):
-    """visit(member) -> a new client logged in as member (one browser per member)."""
-
-    def open_as(member):
-        client = app.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return login(client, member)
-
-    return open_as
-
-
-@pytest.fixture
 def organiser(make_member):
     return make_member(role="organiser", handle="orga", postal_code="13001", commune="Marseille")
 
