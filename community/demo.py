@@ -18,10 +18,14 @@ from .database import refresh_statistics
 from .extensions import db
 from .models import Activity, ConsentRecord, Follow, Member, MemberTag
 from .registry import registry
+from .timeutil import utcnow
 
 DEMO_PASSWORD = "terreau-demo-2026"
 ADMIN_EMAIL = "admin@demo.terreau.example"
-BASE_TIME = datetime(2026, 11, 1, 9, 0, 0)  # fixed, so a seed always gives the same data
+def base_time() -> datetime:
+    """The demo's "now": midnight UTC of the day it runs. A seed gives the same data (the same
+    people, follows, posts…), dated relative to that day so that a demo always looks current."""
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
 
 FIRST = ("Camille Léa Manon Chloé Inès Jade Louise Emma Alice Lina Sarah Zoé Anaïs Clara Julie Nadia Fatou Aïcha "
          "Yasmine Salomé Lucas Hugo Louis Nathan Gabriel Jules Arthur Adam Raphaël Paul Karim Mehdi Thomas Noé "
@@ -80,6 +84,7 @@ def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
     if db.session.scalar(select(func.count()).select_from(Member)):
         raise RuntimeError("the database already has members; seed-demo only fills an empty one")
     rng = random.Random(seed)
+    now = base_time()
     password_hash = hash_password(DEMO_PASSWORD)
     rows, used = [], set()
     for i in range(members):
@@ -102,12 +107,12 @@ def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
         rows.append({
             "id": i + 1, "handle": handle if i else "admin", "display_name": f"{first} {last}" if i else "Admin Démo",
             "email": f"{handle}@demo.terreau.example" if i else ADMIN_EMAIL, "password_hash": password_hash,
-            "role": role, "joined_at": BASE_TIME - timedelta(days=rng.randint(1, 720), minutes=rng.randint(0, 1440)),
+            "role": role, "joined_at": now - timedelta(days=rng.randint(1, 720), minutes=rng.randint(0, 1440)),
             "locale": "fr", "timezone": "Europe/Paris", "bio": "", "commune": commune, "postal_code": postal,
             "in_directory": rng.random() < 0.7, "avatar": None, "suspended_at": None, "suspension_reason": None,
             "erased_at": None,
         })
-    ctx = DemoContext(rng=rng, now=BASE_TIME, member_ids=[r["id"] for r in rows], admin_id=1,
+    ctx = DemoContext(rng=rng, now=now, member_ids=[r["id"] for r in rows], admin_id=1,
                       organiser_ids=[r["id"] for r in rows if r["role"] in ("organiser", "admin")],
                       scale=members / 200)
     steps = ["members", "profiles", "follows", *(m.name for m in registry.enabled() if m.seed_demo)]
