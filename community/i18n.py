@@ -25,7 +25,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if has_request_context() and not g.get("database_down") and current_user and current_user.is_authenticated and current_user.timezone:
+    member_known = has_request_context() and not g.get("database_down")
+    if member_known and current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["TERREAU_TIMEZONE"]
 

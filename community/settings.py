@@ -16,7 +16,8 @@ def _stored(module: str) -> dict[str, Any]:
     """The stored values of one module, read once per request/app context."""
     cache = g.setdefault("terreau_settings", {}) if has_app_context() else {}
     if module not in cache:
-        cache[module] = dict(db.session.execute(select(Setting.key, Setting.value).where(Setting.module == module)).all())
+        rows = db.session.execute(select(Setting.key, Setting.value).where(Setting.module == module)).all()
+        cache[module] = dict(rows)
     return cache[module]
 
 

@@ -117,7 +117,8 @@ def init_app(app) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.globals.update(
-        render_activity=render_activity, activity_url=activity_url, activity_label=activity_label, nav_url=nav_url, avatar_url=avatar_url,
+        render_activity=render_activity, activity_url=activity_url, activity_label=activity_label, nav_url=nav_url,
+        avatar_url=avatar_url,
         registry=registry, get_locale=get_locale,
     )
 

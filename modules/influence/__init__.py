@@ -16,13 +16,12 @@ from .points import DEFAULT_POINTS, _on_activity_published
 
 
 def _load_post(ident: str):
-    from community.extensions import db
-
-    from .models import InfluencePost
-
     from flask import has_request_context
     from flask_login import current_user
 
+    from community.extensions import db
+
+    from .models import InfluencePost
     from .service import can_see
 
     post = db.session.get(InfluencePost, int(ident)) if ident.isdigit() else None

@@ -12,7 +12,8 @@ from .models import MAX_POST
 class PostForm(FlaskForm):
     body = TextAreaField(_l("Your post"), validators=[DataRequired(_l("Write something first.")),
                                                       Length(max=MAX_POST)],
-                         description=_l("Markdown; @handle mentions a member, #topic links a topic. At most 5,000 characters."))
+                         description=_l("Markdown; @handle mentions a member, #topic links a topic. "
+                                        "At most 5,000 characters."))
     audience = SelectField(_l("Who can see it"), choices=[
         SelectChoice("members", _l("Members")), SelectChoice("public", _l("Everyone, also outside the movement"))])
     image = FileField(_l("Image (optional)"))

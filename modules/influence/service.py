@@ -260,7 +260,8 @@ def preload_posts(activities: list[Activity]) -> None:
     ids = {int(a.object_id) for a in activities if a.object_id and a.object_id.isdigit()}
     posts = {p.id: p for p in db.session.scalars(select(InfluencePost).where(InfluencePost.id.in_(ids)))} if ids else {}
     for activity in activities:
-        activity.obj = posts.get(int(activity.object_id)) if activity.object_id and activity.object_id.isdigit() else None
+        ident = activity.object_id
+        activity.obj = posts.get(int(ident)) if ident and ident.isdigit() else None
 
 
 def feed_filter(member: Member):

@@ -165,7 +165,9 @@ def reply(post_id: int):
             form.body.errors.append(str(exc))
         else:
             return redirect(url_for("influence.post", post_id=created.thread_id, _anchor=f"post-{created.id}"))
-    root = parent if parent.thread_id in (None, parent.id) else service.get_post(parent.thread_id, current_user) or parent
+    root = parent
+    if parent.thread_id not in (None, parent.id):
+        root = service.get_post(parent.thread_id, current_user) or parent
     replies = service.thread(root, current_user)
     posts = [root, *replies]
     return render_template(

@@ -57,7 +57,8 @@ def points_form(verbs: list[str], formdata=None) -> FlaskForm:
 
     class PointsForm(FlaskForm):
         half_life_days = WholeNumberField(_l("Half-life of points, in days"), *HALF_LIFE_RANGE,
-                                          description=_l("Points lose half their weight in the level after this many days."))
+                                          description=_l("Points lose half their weight in the level "
+                                                         "after this many days."))
         leaderboard_enabled = BooleanField(_l("Show the list of the most active members this month"))
 
     for verb in verbs:
