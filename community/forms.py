@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -36,3 +37,18 @@ class TagListField(StringField):
         for name in self.data or []:
             if len(name) > self.max_length:
                 raise ValidationError(_l("Each tag has at most %(n)d characters.", n=self.max_length))
+
+
+def add_errors(form: FlaskForm, errors: dict) -> list:
+    """Put each message from a service's validation next to its field (kept once); return the
+    messages that name no field of the form (to show above it)."""
+    general = []
+    for name, messages in errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            general.extend(str(m) for m in messages)
+            continue
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.extend(str(m) for m in messages if str(m) not in field.errors)
+    return general

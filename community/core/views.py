@@ -12,6 +12,7 @@ from ..models import Notification
 from ..registry import registry
 from ..timeutil import utcnow
 from ..uploads import upload_dir
+from ..urls import int_arg as _int_arg
 from ..urls import safe_next
 
 PAGE = 20
@@ -104,10 +105,3 @@ def set_language():
 def health():
     db.session.execute(select(1))
     return jsonify(status="ok")
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-

@@ -17,16 +17,12 @@ from community.extensions import db
 from community.members.views import get_member_or_404
 from community.permissions import role_required
 from community.settings import module_setting, set_module_setting
+from community.urls import int_arg as _int_arg
 
 from . import groups_service as service
 from .access import can_see_group_content
 from .groups_forms import AnimatorForm, GroupForm, HandleForm, LinkForm, ReplyForm, SettingsForm, WallForm
 from .models import CollaborationGroup, CollaborationLink
-
-
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
 
 
 def _page() -> int:

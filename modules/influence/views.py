@@ -13,15 +13,11 @@ from community.members.views import get_member_or_404
 from community.registry import registry
 from community.settings import module_setting
 from community.uploads import UploadError, save_image, upload_dir
+from community.urls import int_arg as _int_arg
 
 from . import ranking, service
 from .forms import EditForm, PostForm, RelayForm, ReplyForm
 from .models import REACTIONS, InfluencePost
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def audience_choices(member) -> list[tuple[str, str]]:

@@ -19,10 +19,12 @@ from wtforms.validators import Optional
 
 from community.activity import visible_audiences
 from community.extensions import db
+from community.forms import add_errors as _add_errors
 from community.members.views import get_member_or_404
 from community.permissions import role_required
 from community.registry import registry
 from community.timeutil import utcnow
+from community.urls import int_arg as _int_arg
 from community.urls import safe_next
 
 from . import announcements, atom, highlights, service
@@ -61,19 +63,6 @@ class HighlightForm(FlaskForm):
 def _group_choices(member) -> list[tuple[str, str]]:
     """The group rooms a member may address, from the enabled modules (none until groups exist)."""
     return [(value, str(label)) for module in registry.enabled() for value, label in module.post_audiences(member)]
-
-
-def _add_errors(form: FlaskForm, errors: dict[str, list]) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name)
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.extend(str(m) for m in messages if str(m) not in field.errors)
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 # --- the pinned block of the home feed --------------------------------------------------------

@@ -19,9 +19,11 @@ from wtforms import DateTimeLocalField, HiddenField, RadioField, SelectChoice, S
 from wtforms.validators import Optional
 
 from community.extensions import db
+from community.forms import add_errors as _add_errors
 from community.ratelimits import limited
 from community.registry import ActivityKind, ContentKind, ContentRef, NavItem
 from community.timeutil import utcnow
+from community.urls import int_arg as _int_arg
 
 from .. import debates_service as service
 from ..models import CollaborationContribution, CollaborationDebate
@@ -70,25 +72,6 @@ class ContributionForm(FlaskForm):
 class CloseForm(FlaskForm):
     synthesis = TextAreaField(_l("Synthesis"), description=_l(
         "Markdown. What came out of the debate: the arguments for and against, what is decided or what comes next."))
-
-
-def _add_errors(form: FlaskForm, errors: dict) -> list:
-    """Put each message next to its field; return the messages that concern the whole form."""
-    general = []
-    for name, messages in errors.items():
-        field = getattr(form, name, None) if name else None
-        if field is None:
-            general.extend(str(m) for m in messages)
-            continue
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.extend(str(m) for m in messages if str(m) not in field.errors)
-    return general
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _local(value):

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from community.ratelimits import limited
 from community.registry import ActivityKind, ContentKind, ContentRef, NavItem
+from community.urls import int_arg as _int_arg
 from community.urls import safe_next
 
 from .. import opinions_service as service
@@ -43,11 +44,6 @@ def _question_or_404(question_id: int):
     if question is None:
         abort(404)
     return question
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @login_required

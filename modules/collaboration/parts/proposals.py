@@ -15,11 +15,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 
 from community.extensions import db
+from community.forms import add_errors as _add_errors
 from community.markdown import render_markdown
 from community.permissions import role_required
 from community.ratelimits import limited
 from community.registry import ActivityKind, ContentKind, ContentRef, NavItem
 from community.settings import module_setting, set_module_setting
+from community.urls import int_arg as _int_arg
 
 from .. import proposals_service as service
 from ..debates_service import group_names
@@ -69,25 +71,6 @@ class AmendmentForm(FlaskForm):
         "The whole text as you propose it: change what you want, keep the rest."))
     rationale = TextAreaField(_l("Why this amendment"), description=_l("At most 2,000 characters."))
     base_version = HiddenField()
-
-
-def _add_errors(form: FlaskForm, errors: dict) -> list:
-    """Put each message next to its field; return the messages that concern the whole form."""
-    general = []
-    for name, messages in errors.items():
-        field = getattr(form, name, None) if name else None
-        if field is None:
-            general.extend(str(m) for m in messages)
-            continue
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.extend(str(m) for m in messages if str(m) not in field.errors)
-    return general
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _int_form(form: FlaskForm, name: str) -> int | None:
