@@ -94,7 +94,7 @@ def servers(redis_client, tmp_path_factory):
             assert process.poll() is None, Path(log.name).read_text()
         yield Servers(urls, [Path(log.name) for _, log in processes])
     finally:
-        for process, log in processes:
+        for process, _log in processes:
             process.terminate()
         for process, log in processes:
             try:

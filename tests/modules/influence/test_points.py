@@ -177,7 +177,8 @@ def test_rebuild_is_deterministic_and_keeps_badges(app, make_member):
     _history(make_member)
     points.rebuild_points()
     db.session.commit()
-    first, awarded = snapshot(), {(b.member_id, b.badge): b.awarded_at for b in db.session.scalars(select(InfluenceBadge))}
+    first = snapshot()
+    awarded = {(b.member_id, b.badge): b.awarded_at for b in db.session.scalars(select(InfluenceBadge))}
     points.rebuild_points()
     db.session.commit()
     assert snapshot() == first
