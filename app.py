@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Log in as the demo admin: {info['admin_email']} / {info['password']}")
         elif not db.session.scalar(select(func.count()).select_from(Member)):
             print(f"Empty installation: open http://{args.host}:{args.port}/ to create the first admin.")
+    from community.jobs import start_thread
+
+    start_thread(app)  # reminders, snapshots, retention (with gunicorn, run `flask --app app run-jobs --loop`)
     print(f"Terreau serves http://{args.host}:{args.port}/ (Ctrl+C stops it)")
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True)
 

@@ -111,8 +111,30 @@ def prune_command():
         click.echo(f"{rule}: {count} deleted")
 
 
+@click.command("run-jobs")
+@click.option("--loop", is_flag=True, help="Keep running, checking for due jobs every --interval seconds.")
+@click.option("--interval", default=60, show_default=True, help="Seconds between two checks with --loop.")
+@click.option("--only", default=None, help="Run only this job (its name, e.g. coordination.reminders).")
+@click.option("--force", is_flag=True, help="Run even if the job is not due yet.")
+def run_jobs_command(loop, interval, only, force):
+    """Run the periodic jobs that are due (reminders, snapshots, retention); cron it every 5 minutes."""
+    import time
+
+    from .jobs import all_jobs, run_due
+
+    if only and only not in {job.name for job in all_jobs(enabled_only=False)}:
+        raise click.ClickException(f"unknown job {only!r}")
+    while True:
+        for name, result in run_due(only=only, force=force).items():
+            click.echo(f"{name}: {result}")
+        if not loop:
+            break
+        time.sleep(interval)
+
+
 def init_app(app) -> None:
     app.cli.add_command(modules_cli)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(prune_command)
+    app.cli.add_command(run_jobs_command)

@@ -12,6 +12,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, has_request_context, request
@@ -83,6 +84,15 @@ class ContentRef:
         return url_for(self.endpoint, **self.args)
 
 
+@dataclass(frozen=True)
+class Job:
+    """Periodic work. ``run(now)`` is called at most once per ``every`` across all processes."""
+
+    name: str  # "<module>.<job>", the row in job_run
+    every: timedelta  # minimum time between two starts
+    run: Callable[[datetime], Any]  # run(now): does the work and commits; may return a summary for the CLI
+
+
 @dataclass
 class Module:
     """What a module declares in its ``modules/<name>/__init__.py`` as ``MODULE``."""
@@ -114,6 +124,7 @@ class Module:
     on_disable: Callable[[], None] | None = None  # may add data, never delete it
     delete_data: Callable[[], int] | None = None  # the separate, confirmed "delete this module's data"
     export_data: Callable[[Any], dict] | None = None  # a member's own data in this module, for their export
+    jobs: tuple[Job, ...] = ()  # periodic work (reminders…), run by community.jobs while the module is enabled
 
     def tables(self) -> list[str]:
         """The module's tables: every table whose name starts with ``<name>_``."""

@@ -3,6 +3,7 @@
 from .activity import Activity
 from .audit import AuditEntry, record
 from .follow import Follow
+from .job import JobRun
 from .member import (
     ROLES,
     TAG_KINDS,
@@ -26,6 +27,7 @@ __all__ = [
     "EmailPreference",
     "Follow",
     "HiddenContent",
+    "JobRun",
     "Member",
     "MemberSession",
     "MemberSocket",
