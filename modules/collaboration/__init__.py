@@ -14,47 +14,18 @@ from community.registry import Module, NavItem
 from . import models  # noqa: F401  (registers the collaboration_* tables)
 from .blueprint import PARTS, bp
 
-
-def _union(attr):
-    merged = {}
-    for part in PARTS:
-        merged.update(getattr(part, attr))
-    return merged
-
-
 # The parts' pages stay one click away from the module's page: the header keeps two entries.
 HEADER_ENDPOINTS = {"collaboration.index", "collaboration.people"}
 
 
 def _nav(member):
     items = [NavItem("collaboration.index", _l("Groups and debates"), "main", 20)]
-    for part in PARTS:
+    for part in PARTS.parts:
         for item in part.nav_items(member):
             if item.section == "main" and item.endpoint not in HEADER_ENDPOINTS:
                 item = replace(item, section="collaboration")  # listed on the module's page
             items.append(item)
     return tuple(items)
-
-
-def _each(attr):
-    functions = [getattr(part, attr) for part in PARTS if getattr(part, attr)]
-
-    def combined(member):
-        result = []
-        for function in functions:
-            result.extend(function(member))
-        return result
-
-    return combined
-
-
-def _audience_members(audience):
-    for part in PARTS:
-        if part.audience_members:
-            members = part.audience_members(audience)
-            if members is not None:
-                return members
-    return None
 
 
 def _on_member_erased(sender, member_id: int, **kwargs) -> None:
@@ -73,17 +44,6 @@ def _on_member_erased(sender, member_id: int, **kwargs) -> None:
     db.session.commit()
 
 
-def _seed_demo(ctx):
-    for part in PARTS:
-        if part.seed_demo:
-            part.seed_demo(ctx)
-
-
-def _export(member):
-    return {name: part.export_data(member) for name, part in zip(
-        ("groups", "debates", "proposals", "opinions", "people"), PARTS, strict=True) if part.export_data}
-
-
 MODULE = Module(
     name="collaboration",
     family="collaboration",
@@ -91,15 +51,6 @@ MODULE = Module(
     description=_l("People to meet, introductions, groups of interest, debates, proposals and opinion maps."),
     blueprint=bp,
     nav_items=_nav,
-    home_widgets=tuple(w for part in PARTS for w in part.home_widgets),
-    activity_kinds=_union("activity_kinds"),
-    content_kinds=_union("content_kinds"),
-    rooms=_union("rooms"),
-    settings=_union("settings"),
-    audiences=_each("audiences"),
-    post_audiences=_each("post_audiences"),
-    audience_members=_audience_members,
-    seed_demo=_seed_demo,
     subscriptions={signals.member_erased: (_on_member_erased,)},
-    export_data=_export,
+    **PARTS.fields(),
 )

@@ -262,6 +262,7 @@ def _nav(member):
 
 PART = Part(
     register=register,
+    name="debates",
     activity_kinds={
         "collaboration.debate_opened": ActivityKind(ACTIVITY_TEMPLATE, _l("A debate opens")),
         "collaboration.contribution": ActivityKind(

@@ -299,6 +299,7 @@ def _wall_row(post_id, group_id, author_id, body, reply_to, thread_id, at) -> di
 
 PART = Part(
     register=register,
+    name="groups",
     activity_kinds=ACTIVITY_KINDS,
     content_kinds={"collaboration.wall": ContentKind(_l("Group wall message"), _load_wall_post)},
     nav_items=_nav,

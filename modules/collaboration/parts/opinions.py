@@ -234,6 +234,7 @@ def _nav(member) -> tuple:
 
 PART = Part(
     register=register,
+    name="opinions",
     activity_kinds={
         "collaboration.opinion_question": ActivityKind(ACTIVITY_TEMPLATE, _l("A new question on an opinion map")),
         "collaboration.statement": ActivityKind(ACTIVITY_TEMPLATE, _l("A new statement on your opinion map question")),

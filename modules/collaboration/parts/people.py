@@ -295,6 +295,7 @@ def _seed_demo(ctx) -> None:
 
 PART = Part(
     register=register,
+    name="people",
     activity_kinds={
         "collaboration.introduction_requested": ActivityKind(ACTIVITY_TEMPLATE,
                                                              _l("Someone asks to be put in touch with you")),

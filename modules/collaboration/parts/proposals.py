@@ -378,6 +378,7 @@ def _nav(member):
 
 PART = Part(
     register=register,
+    name="proposals",
     activity_kinds={
         "collaboration.proposal": ActivityKind(ACTIVITY_TEMPLATE, _l("A new proposal")),
         "collaboration.amendment": ActivityKind(ACTIVITY_TEMPLATE,
