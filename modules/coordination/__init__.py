@@ -1,13 +1,29 @@
 """Coordination: events with RSVP and iCalendar, field-action kits, campaigns with shifts and reports.
 
-Thin until issue #5: the module exists, can be switched on and off, and has its page.
+Built from parts (modules/coordination/parts/): events, kits and campaigns. MODULE is their union.
 """
+
+from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 
 from community.registry import Module, NavItem
 
-from .blueprint import bp
+from . import models  # noqa: F401  (registers the coordination_* tables)
+from .blueprint import PARTS, bp
+
+HEADER_ENDPOINTS = {"coordination.index"}
+
+
+def _nav(member):
+    items = [NavItem("coordination.index", _l("Events and actions"), "main", 30)]
+    for part in PARTS.parts:
+        for item in part.nav_items(member):
+            if item.section == "main" and item.endpoint not in HEADER_ENDPOINTS:
+                item = replace(item, section="coordination")  # listed on the module's page
+            items.append(item)
+    return tuple(items)
+
 
 MODULE = Module(
     name="coordination",
@@ -15,5 +31,6 @@ MODULE = Module(
     label=_l("Coordination"),
     description=_l("Events and calendars, field-action kits, door-to-door, leafleting and phone campaigns."),
     blueprint=bp,
-    nav_items=lambda member: (NavItem("coordination.index", _l("Events and actions"), "main", 30),),
+    nav_items=_nav,
+    **PARTS.fields(),
 )
