@@ -58,6 +58,8 @@ def load(overrides: dict | None = None) -> dict:
         "TERREAU_SMTP_URL": os.environ.get("TERREAU_SMTP_URL") or None,
         "TERREAU_MAIL_FROM": os.environ.get("TERREAU_MAIL_FROM", "Terreau <noreply@localhost>"),
         "TERREAU_BASE_URL": os.environ.get("TERREAU_BASE_URL", "http://127.0.0.1:5000"),
+        # werkzeug's password hashing method; scrypt (its default) costs ~0.2 s of CPU per login.
+        "TERREAU_PASSWORD_HASH": os.environ.get("TERREAU_PASSWORD_HASH", "scrypt"),
         "TERREAU_NAME": os.environ.get("TERREAU_NAME", "Terreau"),
         "TERREAU_TIMEZONE": os.environ.get("TERREAU_TIMEZONE", "Europe/Paris"),
         "TERREAU_UPLOAD_DIR": os.environ.get("TERREAU_UPLOAD_DIR", str(instance / "uploads")),

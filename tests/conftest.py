@@ -85,6 +85,9 @@ def app(database_url, tmp_path, config_overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "TERREAU_BASE_URL": "http://localhost",
         "SERVER_NAME": None,
+        # Real hashing, cheaper: scrypt's ~0.2 s per hash was most of the suite's time
+        # (tests/community/test_auth.py checks that the default stays scrypt).
+        "TERREAU_PASSWORD_HASH": "pbkdf2:sha256:1000",
     }
     settings.update(config_overrides)
     app = create_app(settings)

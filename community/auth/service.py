@@ -41,7 +41,7 @@ def password_problem(password: str, *, handle: str = "", email: str = "") -> str
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config["TERREAU_PASSWORD_HASH"])
 
 
 def find_by_login(identifier: str) -> Member | None:
@@ -55,7 +55,7 @@ def check_login(identifier: str, password: str) -> Member | None:
     """The member if the password matches. Ends (commits) the current transaction before hashing."""
     member = find_by_login(identifier)
     # Same cost as a real check for an unknown account, so timing does not reveal which accounts exist.
-    password_hash = _DUMMY_HASH if member is None else member.password_hash
+    password_hash = _dummy_hash() if member is None else member.password_hash
     erased = member is None or member.erased_at is not None
     # A POST runs in a write transaction (BEGIN IMMEDIATE, database.py): release SQLite's write lock
     # before the ~0.1 s password hash, or logins queue one at a time and time out as 503 under
@@ -66,7 +66,15 @@ def check_login(identifier: str, password: str) -> Member | None:
     return member
 
 
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the configured method (computed once per method)."""
+    method = current_app.config["TERREAU_PASSWORD_HASH"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def create_member(*, handle: str, display_name: str, email: str, password: str, role: str = "member",

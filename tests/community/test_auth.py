@@ -159,3 +159,14 @@ def test_open_redirect_is_refused(client, make_member):
     response = client.post("/auth/login?next=https://evil.example/", data={
         "identifier": member.handle, "password": PASSWORD})
     assert response.headers["Location"] == "/"
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(tmp_path):
+    """The test suite uses cheaper pbkdf2 (conftest); a real installation keeps scrypt."""
+    from community import create_app
+    from community.auth.service import hash_password
+
+    app = create_app({"INSTANCE_PATH": tmp_path, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    with app.app_context():
+        assert hash_password("correct horse battery staple").startswith("scrypt:")
