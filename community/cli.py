@@ -138,3 +138,6 @@ def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(prune_command)
     app.cli.add_command(run_jobs_command)
+    from .assessment.cli import assess_command
+
+    app.cli.add_command(assess_command)

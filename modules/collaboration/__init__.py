@@ -12,6 +12,7 @@ from community import signals
 from community.registry import Module, NavItem
 
 from . import models  # noqa: F401  (registers the collaboration_* tables)
+from . import probes as _probes
 from .blueprint import PARTS, bp
 
 # The parts' pages stay one click away from the module's page: the header keeps two entries.
@@ -53,4 +54,5 @@ MODULE = Module(
     nav_items=_nav,
     subscriptions={signals.member_erased: (_on_member_erased,)},
     **PARTS.fields(),
+    probes=_probes.PROBES,  # self-assessment (modules/collaboration/probes.py)
 )

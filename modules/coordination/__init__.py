@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from community.registry import Module, NavItem
 
 from . import models  # noqa: F401  (registers the coordination_* tables)
+from . import probes as _probes
 from .blueprint import PARTS, bp
 
 HEADER_ENDPOINTS = {"coordination.index"}
@@ -33,4 +34,5 @@ MODULE = Module(
     blueprint=bp,
     nav_items=_nav,
     **PARTS.fields(),
+    probes=_probes.PROBES,  # self-assessment (modules/coordination/probes.py)
 )

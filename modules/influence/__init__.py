@@ -11,6 +11,7 @@ from community import signals
 from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem
 
 from . import models  # noqa: F401  (registers the influence_* tables)
+from . import probes as _probes
 from .blueprint import bp
 from .points import DEFAULT_POINTS, _on_activity_published
 
@@ -164,4 +165,5 @@ MODULE = Module(
     on_enable=_on_enable,
     seed_demo=_seed_demo,
     export_data=_export,
+    probes=_probes.PROBES,  # self-assessment (modules/influence/probes.py)
 )
