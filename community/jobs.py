@@ -34,9 +34,16 @@ def _prune(now: datetime):
     return prune(now)
 
 
+def _assessment_snapshot(now: datetime):
+    from .assessment.snapshots import daily_job
+
+    return daily_job(now)
+
+
 def core_jobs() -> list[Job]:
     """The core's own periodic work."""
-    return [Job("core.prune", timedelta(days=1), _prune)]
+    return [Job("core.prune", timedelta(days=1), _prune),
+            Job("core.assessment_snapshot", timedelta(days=1), _assessment_snapshot)]
 
 
 def all_jobs(*, enabled_only: bool = True) -> list[Job]:

@@ -43,6 +43,7 @@ ADMIN_NAV = (
     NavItem("admin.modules", _l("Modules"), "admin", 20),
     NavItem("admin.members", _l("Members and roles"), "admin", 30),
     NavItem("admin.audit", _l("Audit log"), "admin", 40),
+    NavItem("admin.assessment", _l("Social potential"), "admin", 50),
 )
 
 ERROR_TITLES = {

@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from ..assessment import views as assessment_views
 from . import views
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -13,3 +14,6 @@ bp.add_url_rule("/modules/<name>/delete-data", view_func=views.delete_module_dat
 bp.add_url_rule("/members", view_func=views.members, endpoint="members")
 bp.add_url_rule("/members/<handle>/role", view_func=views.change_role, endpoint="change_role", methods=["POST"])
 bp.add_url_rule("/audit", view_func=views.audit, endpoint="audit")
+bp.add_url_rule("/assessment", view_func=assessment_views.dashboard, endpoint="assessment")
+bp.add_url_rule("/assessment/snapshot", view_func=assessment_views.take_snapshot, endpoint="assessment_snapshot",
+                methods=["POST"])

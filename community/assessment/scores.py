@@ -86,9 +86,13 @@ GAPS = {
     "clustering": lambda v: 1 - min(1.0, v / 0.3),
     "largest_component_share": lambda v: 1 - v,
 }
+# How much each metric matters for the advice: who speaks and who is alone come first.
+IMPORTANCE = {"contributor_share": 1.0, "isolated_share": 1.0, "reply_rate": 0.9, "member_voice_share": 0.8,
+              "largest_component_share": 0.8, "contribution_gini": 0.7, "mean_degree": 0.7, "reciprocity": 0.6,
+              "clustering": 0.6}
 AXIS_OF = {"contributor_share": "expression", "contribution_gini": "expression", "member_voice_share": "expression",
            "reply_rate": "expression"}
-WORTH_SAYING = 0.4  # a metric this far from its best is worth a recommendation
+WORTH_SAYING = 0.3  # a metric whose weighted gap is this large is worth a recommendation
 MAX_RECOMMENDATIONS = 4
 
 
@@ -103,7 +107,8 @@ def recommendations(metrics: dict[str, float], members: int, capabilities: list[
     """Structured recommendations for the weakest metrics; texts are made at display (texts.py)."""
     if not members:
         return []
-    gaps = sorted(((GAPS[k](metrics[k]), k) for k in GAPS), key=lambda pair: (-pair[0], list(GAPS).index(pair[1])))
+    gaps = sorted(((IMPORTANCE[k] * GAPS[k](metrics[k]), k) for k in GAPS),
+                  key=lambda pair: (-pair[0], list(GAPS).index(pair[1])))
     result = []
     for gap, key in gaps:
         if gap < WORTH_SAYING or len(result) >= MAX_RECOMMENDATIONS:
@@ -113,6 +118,7 @@ def recommendations(metrics: dict[str, float], members: int, capabilities: list[
                      key=lambda c: (-c["weight"], c["key"]))
         item = {"metric": key, "value": metrics[key], "gap": round(gap, 3), "switch_on": [c["key"] for c in off[:3]]}
         if key in ("isolated_share", "largest_component_share", "mean_degree") and isolated_communes:
-            item["communes"] = isolated_communes
+            item["communes"] = isolated_communes  # once, on the first recommendation about ties
+            isolated_communes = []
         result.append(item)
     return result
