@@ -7,8 +7,10 @@ from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 
+from community import signals
 from community.registry import Module, NavItem
 
+from . import exchange as _exchange
 from . import models  # noqa: F401  (registers the coordination_* tables)
 from . import probes as _probes
 from .blueprint import PARTS, bp
@@ -26,6 +28,14 @@ def _nav(member):
     return tuple(items)
 
 
+def _on_member_erased(sender, member_id: int, **kwargs) -> None:
+    """An erased member's answers to events go (seats freed, waiting lists promoted), with their
+    co-organiser rows and calendar token."""
+    from .events_service import forget_member as forget_answers
+
+    forget_answers(member_id)
+
+
 MODULE = Module(
     name="coordination",
     family="coordination",
@@ -33,6 +43,8 @@ MODULE = Module(
     description=_l("Events and calendars, field-action kits, door-to-door, leafleting and phone campaigns."),
     blueprint=bp,
     nav_items=_nav,
+    subscriptions={signals.member_erased: (_on_member_erased,)},
     **PARTS.fields(),
     probes=_probes.PROBES,  # self-assessment (modules/coordination/probes.py)
+    exchange=_exchange.EXCHANGE,  # its sections of the community file (modules/coordination/exchange.py)
 )
