@@ -278,11 +278,30 @@ def feed_filter(member: Member):
     return or_(*clauses)
 
 
+HIDDEN_SLACK = 8  # hidden items a page may skip before the exact (slower) query is needed
+
+
 def home_feed(member: Member, *, before: int | None = None, after: int | None = None, limit: int = FEED_PAGE):
-    """A page of the member's home feed, newest first (keyset on the activity id), preloaded."""
-    query = (select(Activity).where(feed_filter(member), enabled_module_filter(Activity.module),
-                                    hidden_filter(Activity.object_type, Activity.object_id)))
-    return preload(list(db.session.scalars(keyset(query, Activity.id, before=before, after=after).limit(limit))))
+    """A page of the member's home feed, newest first (keyset on the activity id), preloaded.
+
+    The feed's rows are many (every activity of the people followed: ~750 for the bench's member
+    at 200,000 posts), and the database sorts them all before the LIMIT. So the sort runs on the
+    ids alone, for ``limit + HIDDEN_SLACK`` candidates, and only these candidates are loaded whole
+    and checked against moderation (hidden content): 5.6 ms → about 1 ms on SQLite. When more than
+    the slack of them are hidden, the page is read again with the exact query (rare: one query more).
+    """
+    window = keyset(select(Activity.id).where(feed_filter(member), enabled_module_filter(Activity.module)),
+                    Activity.id, before=before, after=after).limit(limit + HIDDEN_SLACK)
+    hidden = select(HiddenContent.content_id).where(HiddenContent.content_type == Activity.object_type,
+                                                   HiddenContent.content_id == Activity.object_id).exists()
+    query = select(Activity, hidden.label("hidden")).where(Activity.id.in_(window))
+    rows = db.session.execute(query.order_by(Activity.id.asc() if after is not None else Activity.id.desc())).all()
+    items = [activity for activity, is_hidden in rows if not is_hidden]
+    if len(items) < limit and len(rows) == limit + HIDDEN_SLACK:
+        exact = select(Activity).where(feed_filter(member), enabled_module_filter(Activity.module),
+                                       hidden_filter(Activity.object_type, Activity.object_id))
+        items = list(db.session.scalars(keyset(exact, Activity.id, before=before, after=after).limit(limit)))
+    return preload(items[:limit])
 
 
 def movement_feed(viewer, *, before: int | None = None, limit: int = FEED_PAGE, public_only: bool = False):

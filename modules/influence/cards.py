@@ -1,0 +1,147 @@
+"""Post cards rendered once and reused by every reader (issue #3: the home feed's speed).
+
+Rendering a card through Jinja (avatar, links, a date in the reader's language and zone, four
+translated reaction buttons, three plurals, five URLs) was about 40% of the home page's CPU. A
+card's HTML depends only on:
+
+- the post row (body, dates, audience, image, the reaction, reply and relay counts) and, on a
+  conversation page, the count of each reaction;
+- its author's and relayer's handle, name, avatar and erasure;
+- the reader's language and time zone, and whether the reader is logged in.
+
+All of these are in the cache key, read from the rows the page loads anyway. So an edit, a
+reaction, a reply, a relay, a renamed author or another language gives another key: there is no
+invalidation to forget, and old entries age out of a bounded LRU (one per app, per process).
+Hidden and deleted posts never reach a card: the queries that pick posts leave them out.
+
+What belongs to the reader is never stored: the template marks its places with ``slot()``
+(the CSRF token, the page to come back to, which reactions the reader gave, and the report link,
+which an author does not get on their own post), and each request fills them in.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+
+from flask import current_app, request
+from flask_babel import get_locale, get_timezone
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+TEMPLATE = "influence/_card.html"
+MAX_CARDS = 4000  # ~3 KB each: about 12 MB per process at most
+# Slot marks carry a per-process random nonce, so no post or name can contain one.
+_MARK = f"\x00{secrets.token_hex(8)}\x00"
+REPORT_START, REPORT_END = "report{", "}report"
+
+
+class CardCache:
+    """A bounded least-recently-used map of rendered cards, safe across threads."""
+
+    def __init__(self, size: int = MAX_CARDS):
+        self.size = size
+        self._items: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> tuple[str, ...] | None:
+        with self._lock:
+            parts = self._items.get(key)
+            if parts is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return parts
+
+    def put(self, key: tuple, parts: tuple[str, ...]) -> None:
+        with self._lock:
+            self._items[key] = parts
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def cache() -> CardCache:
+    """This app's card cache (tests build many apps in one process: each has its own)."""
+    app = current_app._get_current_object()
+    found = app.extensions.get("influence_cards")
+    if found is None:
+        found = app.extensions.setdefault("influence_cards", CardCache(app.config.get("INFLUENCE_CARD_CACHE_SIZE",
+                                                                                       MAX_CARDS)))
+    return found
+
+
+def _person(member) -> tuple | None:
+    """What the avatar and member_link macros read of a member."""
+    if member is None:
+        return None
+    return (member.id, member.handle, member.display_name, member.avatar, member.erased_at)
+
+
+def _slot(name: str) -> Markup:
+    return Markup(f"{_MARK}{name}{_MARK}")
+
+
+def _render(post, relay_by, show_thread_link: bool, authenticated: bool, reactions: tuple,
+            counts: dict | None) -> tuple[str, ...]:
+    """The card's HTML cut at its slots: literal, slot name, literal, slot name, ..., literal."""
+    html = current_app.jinja_env.get_template(TEMPLATE).render(
+        post=post, relay_by=relay_by, show_thread_link=show_thread_link, authenticated=authenticated,
+        reactions=reactions, counts=counts, slot=_slot)
+    return tuple(html.split(_MARK))
+
+
+def post_card(post, viewer, mine: dict | None = None, reactions=(), counts: dict | None = None, relay_by=None,
+              show_thread_link: bool = True) -> Markup:
+    """One post's card for ``viewer``: ``mine`` maps post ids to the kinds the viewer gave,
+    ``counts`` (conversation pages) post ids to the count of each kind."""
+    authenticated = bool(viewer is not None and viewer.is_authenticated)
+    reactions = tuple(reactions)
+    post_counts = (counts or {}).get(post.id, {}) if counts is not None else None
+    key = (post.id, post.thread_id, post.reply_to_id, post.audience, post.image, post.created_at, post.edited_at,
+           post.reaction_count, post.reply_count, post.relay_count, post.body_html, _person(post.author),
+           _person(relay_by), bool(show_thread_link), authenticated, reactions,
+           None if post_counts is None else tuple(post_counts.get(k, 0) for k in reactions),
+           str(get_locale()), str(get_timezone()), request.script_root)
+    store = cache()
+    parts = store.get(key)
+    if parts is None:
+        parts = _render(post, relay_by, show_thread_link, authenticated, reactions, post_counts)
+        store.put(key, parts)
+    return Markup(_fill(parts, post, viewer, authenticated, (mine or {}).get(post.id, ())))
+
+
+def _fill(parts: tuple[str, ...], post, viewer, authenticated: bool, given) -> str:
+    """The card with the reader's own values in its slots (escaped as Jinja would)."""
+    out = []
+    skipping = False
+    own_post = authenticated and viewer.id == post.author_id
+    for index, part in enumerate(parts):
+        if not index % 2:
+            if not skipping:
+                out.append(part)
+        elif part == "csrf":
+            out.append(escape(generate_csrf()))
+        elif part == "next":
+            out.append(escape(request.full_path))
+        elif part.startswith("given:"):
+            out.append(" reaction--given" if part[6:] in given else "")
+        elif part.startswith("pressed:"):
+            out.append("true" if part[8:] in given else "false")
+        elif part == REPORT_START:
+            skipping = own_post
+        elif part == REPORT_END:
+            skipping = False
+        else:
+            raise ValueError(f"unknown card slot {part!r}")
+    return "".join(out)
