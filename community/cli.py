@@ -138,6 +138,10 @@ def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(prune_command)
     app.cli.add_command(run_jobs_command)
+    from .exchange.cli import export_community, import_community
+
+    app.cli.add_command(export_community)
+    app.cli.add_command(import_community)
     from .assessment.cli import assess_command
 
     app.cli.add_command(assess_command)

@@ -124,6 +124,7 @@ class Module:
     on_disable: Callable[[], None] | None = None  # may add data, never delete it
     delete_data: Callable[[], int] | None = None  # the separate, confirmed "delete this module's data"
     export_data: Callable[[Any], dict] | None = None  # a member's own data in this module, for their export
+    exchange: Any = None  # its sections of the community file: a community.exchange.Exchange (docs/community-format.md)
     jobs: tuple[Job, ...] = ()  # periodic work (reminders…), run by community.jobs while the module is enabled
 
     def tables(self) -> list[str]:

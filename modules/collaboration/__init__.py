@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from community import signals
 from community.registry import Module, NavItem
 
+from . import exchange as _exchange
 from . import models  # noqa: F401  (registers the collaboration_* tables)
 from . import probes as _probes
 from .blueprint import PARTS, bp
@@ -55,4 +56,5 @@ MODULE = Module(
     subscriptions={signals.member_erased: (_on_member_erased,)},
     **PARTS.fields(),
     probes=_probes.PROBES,  # self-assessment (modules/collaboration/probes.py)
+    exchange=_exchange.EXCHANGE,  # its sections of the community file (modules/collaboration/exchange.py)
 )

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from community import signals
 from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem
 
+from . import exchange as _exchange
 from . import models  # noqa: F401  (registers the influence_* tables)
 from . import probes as _probes
 from .blueprint import bp
@@ -166,4 +167,5 @@ MODULE = Module(
     seed_demo=_seed_demo,
     export_data=_export,
     probes=_probes.PROBES,  # self-assessment (modules/influence/probes.py)
+    exchange=_exchange.EXCHANGE,  # its sections of the community file (modules/influence/exchange.py)
 )
