@@ -390,7 +390,7 @@ def _ics(body: str, *, filename: str | None = None, last_modified=None) -> Respo
 
 def event_ics(event_id: int):
     item = _event_or_404(event_id)
-    body = calendar_ics.calendar([item], item.title)
+    body = calendar_ics.calendar([item], current_app.config["TERREAU_NAME"])
     return _ics(body, filename=f"event-{item.id}.ics", last_modified=item.updated_at)
 
 
