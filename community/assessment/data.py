@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, select
 
 from ..extensions import db
 from ..models import Activity, Follow, Member
+from .arrays import distinct, distinct_rows, runs
 from .probes import Capability, Contributions, Gatherings, Ties, Window
 
 CHUNK = 200_000
@@ -22,10 +23,15 @@ CHUNK = 200_000
 def stream(stmt: Select, width: int) -> np.ndarray:
     """The rows of ``stmt`` (``width`` integer columns, no NULL) as an (rows, width) int64 array."""
     parts = []
-    result = db.session.execute(stmt)
-    for rows in result.partitions(CHUNK):
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
-        parts.append(flat.reshape(-1, width))
+    # Core execution and the DBAPI cursor's own tuples: no row objects for millions of ids. No
+    # stream_results: its buffered strategy reads ahead of the raw cursor (rows would be missed).
+    result = db.session.connection().execute(stmt)
+    try:
+        while rows := result.cursor.fetchmany(CHUNK):
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
+            parts.append(flat.reshape(-1, width))
+    finally:
+        result.close()
     if not parts:
         return np.empty((0, width), dtype=np.int64)
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -110,12 +116,12 @@ def load_gathering_edges(source: Gatherings, members: Members) -> np.ndarray:
     rows = stream(select(sq.c.key, sq.c.member_id).where(sq.c.member_id.is_not(None)), 2)
     if not len(rows):
         return np.empty((0, 2), dtype=np.int64)
-    rows = np.unique(rows, axis=0)  # a person listed twice under a key counts once
-    keys, inverse, counts = np.unique(rows[:, 0], return_inverse=True, return_counts=True)
-    small = counts[inverse] <= source.limit
+    rows = distinct_rows(rows)  # a person listed twice under a key counts once; sorted by key
+    label, _starts, sizes = runs(rows[:, 0])
+    small = sizes[label] <= source.limit
     pos = members.positions(rows[:, 1])
     keep = small & (pos >= 0)
-    return clique_edges(inverse[keep], pos[keep])
+    return clique_edges(label[keep], pos[keep])
 
 
 def clique_edges(group: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -124,9 +130,9 @@ def clique_edges(group: np.ndarray, pos: np.ndarray) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     order = np.lexsort((pos, group))
     group, pos = group[order], pos[order]
-    labels, starts, sizes = np.unique(group, return_index=True, return_counts=True)
+    _label, starts, sizes = runs(group)
     edges = []
-    for size in np.unique(sizes):
+    for size in distinct(sizes):
         if size < 2:
             continue
         chosen = starts[sizes == size]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import igraph
 import numpy as np
 
+from .arrays import distinct
 from .data import ContributionRows
 
 FAMILY_ORDER = ("influence", "collaboration", "coordination")  # ties go to the first (ASSESSMENT.md)
@@ -58,7 +59,7 @@ def expression(n: int, plain: np.ndarray, sources: list[ContributionRows]) -> Ex
         if rows.replyable:
             # direct replies in W by a member of M other than the item's author
             answering = is_reply & (rows.reply_to_author != rows.author)
-            answered_ids = np.unique(rows.reply_to[answering])
+            answered_ids = distinct(rows.reply_to[answering])
             top = ~is_reply
             answered = np.isin(rows.item[top], answered_ids)
             base_total += int(top.sum())
@@ -80,7 +81,7 @@ def reciprocity(follows: np.ndarray, n: int) -> float:
     """Share of directed follows whose reverse exists (a mutual pair counts twice), as networkx computes it."""
     if not len(follows):
         return 0.0
-    keys = np.unique(follows[:, 0] * n + follows[:, 1])
+    keys = distinct(follows[:, 0] * n + follows[:, 1])
     reverse = (keys % n) * n + keys // n
     return ratio(int(np.isin(reverse, keys).sum()), len(keys))
 
@@ -89,7 +90,7 @@ def mutual_members(follows: np.ndarray, n: int) -> np.ndarray:
     """Bool per member: at least one follow returned (used by the monotone connection score)."""
     result = np.zeros(n, dtype=bool)
     if len(follows):
-        keys = np.unique(follows[:, 0] * n + follows[:, 1])
+        keys = distinct(follows[:, 0] * n + follows[:, 1])
         mutual = np.isin((keys % n) * n + keys // n, keys)
         result[keys[mutual] // n] = True
     return result
@@ -115,7 +116,7 @@ def undirected_edges(n: int, *edge_sets: np.ndarray) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     edges = np.concatenate(parts)
     a, b = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
-    keys = np.unique(a[a != b] * n + b[a != b])
+    keys = distinct(a[a != b] * n + b[a != b])
     return np.stack([keys // n, keys % n], axis=1)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal, null
+from sqlalchemy import ColumnElement, Integer, Select, and_, cast, literal, null
 
 AXES = ("expression", "connection")
 
@@ -90,7 +90,8 @@ class Ties:
 
 def no_reply():
     """Columns for a kind whose items answer nothing: ``reply_to_id`` and ``reply_to_author_id`` NULL."""
-    return null().label("reply_to_id"), null().label("reply_to_author_id")
+    # typed NULLs: PostgreSQL cannot COALESCE an untyped (text) NULL with an integer
+    return cast(null(), Integer).label("reply_to_id"), cast(null(), Integer).label("reply_to_author_id")
 
 
 def constant(value: int, name: str):
