@@ -1119,12 +1119,14 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
 
 def when_text(starts_at: datetime, ends_at: datetime, tz_name: str, locale: str) -> str:
     """"14 May 2026, 18:30 – 20:30 (Europe/Paris)" in ``locale``, in the event's zone."""
-    from babel.dates import format_datetime, format_time
+    from babel.dates import format_date, format_time
+
+    def stamp(value: datetime) -> str:
+        return f"{format_date(value, 'medium', locale=locale)}, {format_time(value, 'short', locale=locale)}"
 
     start, end = to_local(starts_at, tz_name), to_local(ends_at, tz_name)
-    first = format_datetime(start, "medium", tzinfo=start.tzinfo, locale=locale)
-    last = (format_time(end, "short", tzinfo=end.tzinfo, locale=locale) if start.date() == end.date()
-            else format_datetime(end, "medium", tzinfo=end.tzinfo, locale=locale))
+    first = stamp(start)
+    last = format_time(end, "short", locale=locale) if start.date() == end.date() else stamp(end)
     return f"{first} – {last} ({tz_name})"
 
 
