@@ -138,6 +138,8 @@ class ImportContext:
         seen: dict[Any, str] = {}
         for path, item in entries:
             value = item.get(key)
+            if value is None:  # an item without an id (optional for some lists) gets one
+                continue
             if value in seen:
                 self.error(f"{path}.{key}", f"duplicate id {value!r} (also at {seen[value]})")
             else:
