@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import distinct, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from community.activity import audience_member_ids, publish, visible_audiences
@@ -165,6 +166,7 @@ def create(author: Member, *, title: str, body: str = "", scope: str = "all", ar
     publish(author, VERB, announcement, audience=activity_audience(announcement), notify=notify, data={
         "endpoint": "influence.announcement", "args": {"announcement_id": announcement.id},
         "title": title, "scope": scope})
+    clear_live_cache()
     return announcement
 
 
@@ -206,6 +208,7 @@ def withdraw(announcement: InfluenceAnnouncement) -> None:
     if announcement.expires_at is None or announcement.expires_at > now:
         announcement.expires_at = now
     db.session.commit()
+    clear_live_cache()
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -215,26 +218,63 @@ def _group_audiences(audiences: list[str]) -> list[str]:
     return [a for a in audiences if a not in ROOMLESS and not a.startswith("member:")]
 
 
-def live_for(member: Member, audiences: list[str] | None = None, limit: int = PINNED_LIMIT):
-    """The member's pinned announcements, newest first, in ONE query: addressed to them, not
-    expired, not dismissed (the author is joined eagerly)."""
+@dataclass(frozen=True)
+class Pinned:
+    """A live announcement as the home feed shows it (plain values: kept across requests)."""
+
+    id: int
+    title: str
+    body_html: str
+    author_name: str | None  # None for a former (erased) member or no author
+    created_at: datetime
+    expires_at: datetime | None
+    scope: str
+    area: str
+    audience: str | None
+
+
+def _live() -> list[Pinned]:
+    """Every announcement not expired, newest first, from a per-process cache (``ranking.cached``,
+    TTL ``ranking.TTL``): the home page does not read them on every view. Creating or withdrawing
+    one clears this process's cache; other worker processes catch up within the TTL. Expiry is
+    checked again on every read."""
+    from . import ranking
+
+    def load() -> list[Pinned]:
+        now = utcnow()
+        A = InfluenceAnnouncement
+        rows = db.session.scalars(select(A).where(or_(A.expires_at.is_(None), A.expires_at > now))
+                                  .order_by(A.id.desc()))
+        return [Pinned(a.id, a.title, a.body_html, a.author.display_name if a.author and not a.author.erased_at
+                       else None, a.created_at, a.expires_at, a.scope, a.area, a.audience) for a in rows]
+
+    return ranking.cached(("announcements", str(db.engine.url)), load)
+
+
+def clear_live_cache() -> None:
+    from . import ranking
+
+    ranking.forget(("announcements", str(db.engine.url)))
+
+
+def live_for(member: Member, audiences: list[str] | None = None, limit: int = PINNED_LIMIT) -> list[Pinned]:
+    """The member's pinned announcements, newest first: addressed to them, not expired, not
+    dismissed. No query at all unless one is addressed to them (then one, for their dismissals)."""
     audiences = visible_audiences(member) if audiences is None else audiences
     now = utcnow()
-    A = InfluenceAnnouncement
-    clauses = [A.scope == "all"]
-    keys = postal_prefixes(member.postal_code)
+    keys = set(postal_prefixes(member.postal_code))
     commune = normalise_commune(member.commune)
     if commune:
-        keys.append(commune)
-    if keys:
-        clauses.append(and_(A.scope == "area", A.area.in_(keys)))
-    groups = _group_audiences(audiences)
-    if groups:
-        clauses.append(and_(A.scope == "group", A.audience.in_(groups)))
-    dismissed = exists().where(InfluenceDismissal.announcement_id == A.id, InfluenceDismissal.member_id == member.id)
-    query = (select(A).where(or_(*clauses), or_(A.expires_at.is_(None), A.expires_at > now), ~dismissed)
-             .order_by(A.id.desc()).limit(limit))
-    return list(db.session.scalars(query))
+        keys.add(commune)
+    groups = set(_group_audiences(audiences))
+    candidates = [a for a in _live() if (a.expires_at is None or a.expires_at > now) and (
+        a.scope == "all" or (a.scope == "area" and a.area in keys) or (a.scope == "group" and a.audience in groups))]
+    if not candidates:
+        return []
+    dismissed = set(db.session.scalars(select(InfluenceDismissal.announcement_id).where(
+        InfluenceDismissal.member_id == member.id,
+        InfluenceDismissal.announcement_id.in_([a.id for a in candidates]))))
+    return [a for a in candidates if a.id not in dismissed][:limit]
 
 
 def is_recipient(member: Member, announcement: InfluenceAnnouncement) -> bool:

@@ -38,6 +38,11 @@ def cached(key: tuple, compute, ttl: float = TTL):
     return value
 
 
+def forget(key: tuple) -> None:
+    with _lock:
+        _cache.pop(key, None)
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()

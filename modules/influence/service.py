@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -192,6 +193,7 @@ def react(post: InfluencePost, member: Member, kind: str) -> bool:
     db.session.execute(update(InfluencePost).where(InfluencePost.id == post.id).values(
         reaction_count=InfluencePost.reaction_count + 1))
     db.session.commit()
+    forget_known_reactions()
     return True
 
 
@@ -203,6 +205,7 @@ def unreact(post: InfluencePost, member: Member, kind: str) -> bool:
         db.session.execute(update(InfluencePost).where(InfluencePost.id == post.id, InfluencePost.reaction_count > 0)
                            .values(reaction_count=InfluencePost.reaction_count - 1))
     db.session.commit()
+    forget_known_reactions()
     return bool(result.rowcount)
 
 
@@ -233,8 +236,13 @@ def relay(post: InfluencePost, member: Member, comment: str = "") -> InfluenceRe
 
 
 def my_reactions(member_id: int, post_ids: list[int]) -> dict[int, set[str]]:
+    """The kinds ``member_id`` gave to each of ``post_ids``; no query when preload_posts() already
+    read them in this request (the feed's posts)."""
     if not post_ids:
         return {}
+    known = _known_reactions(member_id)
+    if known is not None and all(post_id in known for post_id in post_ids):
+        return {post_id: known[post_id] for post_id in post_ids if known[post_id]}
     rows = db.session.execute(select(InfluenceReaction.post_id, InfluenceReaction.kind).where(
         InfluenceReaction.member_id == member_id, InfluenceReaction.post_id.in_(post_ids))).all()
     mine: dict[int, set[str]] = {}
@@ -255,10 +263,44 @@ def reaction_counts(post_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
+def _viewer_id() -> int | None:
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return None
+    return current_user.id
+
+
+def _known_reactions(member_id: int) -> dict[int, set[str]] | None:
+    """This request's memo of the reader's reactions, filled by preload_posts()."""
+    if not has_request_context():
+        return None
+    memo = g.get("influence_reactions")
+    return memo[1] if memo is not None and memo[0] == member_id else None
+
+
+def forget_known_reactions() -> None:
+    if has_request_context():
+        g.pop("influence_reactions", None)
+
+
 def preload_posts(activities: list[Activity]) -> None:
-    """ActivityKind.preload for post, reply and relay activities: one query for all their posts."""
+    """ActivityKind.preload for post, reply and relay activities: one query for all their posts,
+    and, for a logged-in reader, which reactions they gave to each (the feed then needs no query
+    of its own for them)."""
     ids = {int(a.object_id) for a in activities if a.object_id and a.object_id.isdigit()}
-    posts = {p.id: p for p in db.session.scalars(select(InfluencePost).where(InfluencePost.id.in_(ids)))} if ids else {}
+    posts = {}
+    viewer = _viewer_id()
+    if ids and viewer is not None:
+        given = [select(InfluenceReaction.post_id).where(
+            InfluenceReaction.post_id == InfluencePost.id, InfluenceReaction.member_id == viewer,
+            InfluenceReaction.kind == kind).exists().label(f"given_{kind}") for kind in REACTIONS]
+        memo = g.get("influence_reactions")
+        if memo is None or memo[0] != viewer:
+            memo = g.influence_reactions = (viewer, {})
+        for post, *flags in db.session.execute(select(InfluencePost, *given).where(InfluencePost.id.in_(ids))):
+            posts[post.id] = post
+            memo[1][post.id] = {kind for kind, flag in zip(REACTIONS, flags, strict=True) if flag}
+    elif ids:
+        posts = {p.id: p for p in db.session.scalars(select(InfluencePost).where(InfluencePost.id.in_(ids)))}
     for activity in activities:
         ident = activity.object_id
         activity.obj = posts.get(int(ident)) if ident and ident.isdigit() else None

@@ -205,3 +205,31 @@ def test_counts_changed_elsewhere_show_at_once(app, make_member, make_post, visi
     db.session.commit()
     assert "7 reactions" in card_of(reader.get("/").get_data(as_text=True), post.id)
     assert db.session.scalar(select(InfluencePost.reaction_count).where(InfluencePost.id == post.id)) == 7
+
+
+def test_home_page_queries_do_not_grow_with_the_page_or_the_data(app, make_member, make_post, visit):
+    """Issue #3: at most 8 SQL statements for the logged-in home page, whatever the data."""
+    from modules.influence import announcements
+
+    me, moderator = make_member(), make_member(role="organiser")
+    friends = [make_member() for _ in range(3)]
+    for friend in friends:
+        follow(me, friend)
+    for i in range(5):
+        make_post(friends[i % 3], f"Début {i}")
+    reader = visit(me)
+
+    def count() -> int:
+        reader.get("/")
+        with QueryCounter(db.engine) as counter:
+            assert reader.get("/").status_code == 200
+        return counter.count
+
+    few = count()
+    for i in range(45):
+        post = make_post(friends[i % 3], f"Suite {i}")
+        reader.post(f"/influence/posts/{post.id}/react", data={"kind": "like"})
+    assert count() == few <= 8
+    # An announcement addressed to the member costs one query (their dismissals), no more.
+    announcements.create(moderator, title="Réunion", body="Jeudi")
+    assert count() == few + 1
