@@ -242,6 +242,8 @@ def _import_events(doc: dict, ctx: ImportContext, kits: dict[str, int]) -> None:
 
 
 def _import_campaigns(doc: dict, ctx: ImportContext, kits: dict[str, int]) -> None:
+    from .campaigns_service import MAIN_COUNT, ORGANISERS_AUDIENCE
+
     campaigns = [(path, item) for _i, item, path in each(doc.get("campaigns", []), "$.campaigns")]
     campaign_ids = ctx.ids(campaigns)
 
@@ -280,6 +282,7 @@ def _import_campaigns(doc: dict, ctx: ImportContext, kits: dict[str, int]) -> No
                      "created_at": ctx.time(item["at"], f"{path}.at"),
                      "closed_at": ctx.time(item.get("closed_at"), f"{path}.closed_at", required=False)})
     ctx.insert(CoordinationCampaign, rows)
+    by_id = {row["id"]: row for row in rows}
     names = Counter()
     sector_rows = []
     for i, (path, item) in enumerate(sector_entries):
@@ -340,11 +343,13 @@ def _import_campaigns(doc: dict, ctx: ImportContext, kits: dict[str, int]) -> No
         shift = ref(shifts, owner, item.get("shift"), f"{path}.shift", "shift")
         reports.append({"id": report_ids[i], "sector_id": sector, "member_id": member, "shift_id": shift,
                         "created_at": at, **{k: item.get(k, 0) for k in REPORT_COUNTS}})
-        ctx.activity(member, REPORT_VERB, ("coordination.report", report_ids[i]), at,
-                     data={"endpoint": "coordination.campaign", "args": {"campaign_id": owner}})
+        campaign = by_id.get(owner, {})
+        unit = MAIN_COUNT.get(campaign.get("kind"), "doors_knocked")
+        ctx.activity(member, "coordination.report", ("coordination.report", report_ids[i]), at,
+                     audience=ORGANISERS_AUDIENCE,
+                     data={"endpoint": "coordination.campaign", "args": {"campaign_id": owner},
+                           "title": campaign.get("title", ""), "main": item.get(unit, 0), "unit": unit})
     ctx.insert(CoordinationReport, reports)
 
-
-REPORT_VERB = "coordination.report"  # the verb the campaigns part publishes a field report with
 
 EXCHANGE = Exchange(sections=("kits", "events", "campaigns"), export=export, import_=import_, order=50)
