@@ -90,12 +90,15 @@ def create_admin(email, handle, display_name):
 @click.command("seed-demo")
 @click.option("--members", "count", default=200, show_default=True, help="How many members.")
 @click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same data.")
-def seed_demo(count, seed):
+@click.option("--profile", type=click.Choice(["influence", "collaboration", "coordination"]), default=None,
+              help="Shape the movement like one of the three types: top-down diffusion, groups and debates, "
+                   "or events and campaigns (default: a bit of everything).")
+def seed_demo(count, seed, profile):
     """Fill an empty database with a demo movement (deterministic for a seed)."""
     from .demo import seed as run_seed
 
     try:
-        info = run_seed(members=count, seed=seed, progress=True)
+        info = run_seed(members=count, seed=seed, progress=True, profile=profile)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"demo movement ready: {info['members']} members, {info['follows']} follows")

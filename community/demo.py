@@ -17,11 +17,12 @@ from .auth.service import hash_password
 from .database import refresh_statistics
 from .extensions import db
 from .models import Activity, ConsentRecord, Follow, Member, MemberTag
-from .registry import registry
+from .registry import FAMILIES, registry
 from .timeutil import utcnow
 
 DEMO_PASSWORD = "terreau-demo-2026"
 ADMIN_EMAIL = "admin@demo.terreau.example"
+MINOR_SHARE = 0.05  # with a profile, the other families' modules make this share of their usual volume
 def base_time() -> datetime:
     """The demo's "now": midnight UTC of the day it runs. A seed gives the same data (the same
     people, follows, posts…), dated relative to that day so that a demo always looks current."""
@@ -64,6 +65,13 @@ class DemoContext:
     scale: float = 1.0  # members / 200: modules scale their volumes with it
     activities: list[dict] = field(default_factory=list)  # inserted at the end, in time order (ids follow time)
     follows: set[tuple[int, int]] = field(default_factory=set)  # (follower, followed) pairs
+    # seed-demo --profile: a movement shaped like one of the study's three types (None: a bit of everything)
+    profile: str | None = None
+
+    def family_scale(self, family: str) -> float:
+        """The share of its usual demo volume a module of ``family`` makes: all of it without a profile
+        and for the profile's own family, a twentieth for the others (so the profile's family leads)."""
+        return 1.0 if self.profile is None or family == self.profile else MINOR_SHARE
 
     def activity(self, actor_id: int | None, verb: str, object_type: str | None, object_id, at: datetime,
                  audience: str = "members", data: dict | None = None) -> None:
@@ -79,8 +87,12 @@ class DemoContext:
             db.session.execute(table.insert(), rows[start:start + chunk])
 
 
-def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
-    """Seed an empty database; raises RuntimeError when it already has members."""
+def seed(*, members: int = 200, seed: int = 1, progress: bool = False, profile: str | None = None) -> dict:
+    """Seed an empty database; raises RuntimeError when it already has members. ``profile`` (a family)
+    shapes the movement like the study's type: influence (top-down diffusion), collaboration (groups,
+    debates, introductions) or coordination (events and campaigns)."""
+    if profile is not None and profile not in FAMILIES:
+        raise RuntimeError(f"unknown profile {profile!r}; choose one of {', '.join(FAMILIES)}")
     if db.session.scalar(select(func.count()).select_from(Member)):
         raise RuntimeError("the database already has members; seed-demo only fills an empty one")
     rng = random.Random(seed)
@@ -114,7 +126,7 @@ def seed(*, members: int = 200, seed: int = 1, progress: bool = False) -> dict:
         })
     ctx = DemoContext(rng=rng, now=now, member_ids=[r["id"] for r in rows], admin_id=1,
                       organiser_ids=[r["id"] for r in rows if r["role"] in ("organiser", "admin")],
-                      scale=members / 200)
+                      scale=members / 200, profile=profile)
     steps = ["members", "profiles", "follows", *(m.name for m in registry.enabled() if m.seed_demo)]
     with click.progressbar(steps, label="seeding demo", hidden=not progress) as bar:
         for step in bar:
@@ -161,11 +173,13 @@ def _seed_follows(ctx: DemoContext, rows: list[dict]) -> int:
     ids = ctx.member_ids
     hubs = ids[: max(5, len(ids) // 50)]
     pairs: set[tuple[int, int]] = set()
+    # top-down diffusion (--profile influence): most follows go to the few prominent members
+    local_share, hub_share = (0.2, 0.7) if ctx.profile == "influence" else (0.6, 0.15)
     for row in rows:
         local = by_commune[row["commune"]]
         for _ in range(ctx.rng.randint(2, 20)):
             r = ctx.rng.random()
-            pool = local if r < 0.6 else hubs if r < 0.75 else ids
+            pool = local if r < local_share else hubs if r < local_share + hub_share else ids
             other = ctx.rng.choice(pool)
             if other != row["id"]:
                 pairs.add((row["id"], other))

@@ -478,7 +478,8 @@ def seed_demo(ctx) -> None:
 
     debates, contributions = [], []
     staff = ctx.organiser_ids or [ctx.admin_id]
-    for i in range(max(4, round(6 * ctx.scale))):
+    volume = ctx.family_scale("collaboration") * (2 if ctx.profile == "collaboration" else 1)  # --profile
+    for i in range(round(max(4, round(6 * ctx.scale)) * volume)):
         title, question = DEMO_DEBATES[i % len(DEMO_DEBATES)]
         group_id = rng.choice(group_ids) if group_ids and rng.random() < 0.4 else None
         pool = groups[group_id] if group_id else ctx.member_ids

@@ -605,7 +605,8 @@ def seed_demo(ctx) -> None:
     next_amendment = (db.session.scalar(select(func.max(CollaborationAmendment.id))) or 0) + 1
     proposals, versions_rows, amendment_rows, support_rows = [], [], [], []
     ids = ctx.member_ids
-    for i in range(max(3, round(5 * ctx.scale))):
+    volume = ctx.family_scale("collaboration") * (2 if ctx.profile == "collaboration" else 1)  # --profile
+    for i in range(round(max(3, round(5 * ctx.scale)) * volume)):
         title, text = DEMO_PROPOSALS[i % len(DEMO_PROPOSALS)]
         author = rng.choice(ids)
         created = max(ctx.now - timedelta(days=rng.randint(5, 60)),

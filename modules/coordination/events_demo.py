@@ -40,7 +40,8 @@ def seed_demo(ctx) -> None:
     events, rsvps = [], []
     host = "demo.terreau.example"
     kinds = list(TITLES)
-    for event_id in range(1, max(4, len(members) // 4) + 1):
+    volume = ctx.family_scale("coordination") * (5 if ctx.profile == "coordination" else 1)  # --profile
+    for event_id in range(1, round(max(4, len(members) // 4) * volume) + 1):
         organiser = rng.choice(organisers)
         commune_member = ctx.members[rng.choice(members)]
         commune, postal = commune_member["commune"], commune_member["postal_code"]

@@ -41,7 +41,12 @@ TOPICS = ("climat", "transports", "logement", "santé", "éducation", "retraites
 def seed_demo(ctx: DemoContext) -> None:
     rng = ctx.rng
     ids = ctx.member_ids
-    n_posts = int(20 * len(ids))
+    n_posts = int(20 * len(ids) * ctx.family_scale("influence"))
+    # top-down diffusion (--profile influence): a few staff write most posts, members answer little
+    # and relay more; otherwise anyone writes
+    top_down = ctx.profile == "influence"
+    staff = sorted(set(ctx.organiser_ids) | set(ids[:3])) if top_down else ids
+    reply_share, relay_share = (0.1, 0.25) if top_down else (0.3, 0.02)
     window = timedelta(days=90)
     rendered: dict[str, tuple[str, list[str]]] = {}
     with current_app.test_request_context(base_url=current_app.config["TERREAU_BASE_URL"]):
@@ -56,9 +61,11 @@ def seed_demo(ctx: DemoContext) -> None:
     posts, tags, reactions, relays = [], [], [], []
     roots: list[dict] = []
     for post_id, at in enumerate(times, start=1):
-        author = rng.choice(ids)
+        author = rng.choice(staff)
+        parent = roots[-rng.randint(1, min(50, len(roots)))] if roots and rng.random() < reply_share else None
+        if parent is not None and top_down:
+            author = rng.choice(ids)  # members answer the staff
         at = max(at, ctx.members[author]["joined_at"] + timedelta(minutes=1))
-        parent = roots[-rng.randint(1, min(50, len(roots)))] if roots and rng.random() < 0.3 else None
         if parent is not None:
             body = rng.choice(REPLIES)
             at = max(at, parent["created_at"] + timedelta(minutes=1))
@@ -88,7 +95,7 @@ def seed_demo(ctx: DemoContext) -> None:
                                                                                          "thanks")),
                               "created_at": at + timedelta(minutes=rng.randint(1, 600))})
             row["reaction_count"] += 1
-        if parent is None and row["audience"] in ("public", "members") and rng.random() < 0.02:
+        if parent is None and row["audience"] in ("public", "members") and rng.random() < relay_share:
             relayer = rng.choice(ids)
             if relayer != author:
                 relay_at = at + timedelta(hours=rng.randint(1, 48))

@@ -214,6 +214,11 @@ def seed_demo(ctx) -> None:
     for interest, ids in sorted(by_interest.items()):
         if len(ids) >= 3:
             plans.append((f"Groupe {interest.replace('-', ' ')}", "thematic", "", "", ids, 0.4))
+    share = ctx.family_scale("collaboration")  # seed-demo --profile: little group life elsewhere
+    if share < 1:
+        plans = plans[::max(1, round(1 / share))]
+    if ctx.profile == "collaboration":  # groups at the heart of the movement: more join
+        plans = [(*plan[:5], min(0.9, plan[5] * 1.5)) for plan in plans]
     first_group = (db.session.scalar(select(func.max(CollaborationGroup.id))) or 0) + 1
     first_post = (db.session.scalar(select(func.max(CollaborationWallPost.id))) or 0) + 1
     groups, memberships, posts, links = [], [], [], []

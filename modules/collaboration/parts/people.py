@@ -253,6 +253,7 @@ def _seed_demo(ctx) -> None:
     if len(listed) < 4:
         return
     count = max(6, min(int(8 * ctx.scale), 400))
+    count = round(count * ctx.family_scale("collaboration") * (3 if ctx.profile == "collaboration" else 1))
     messages = ("Bonjour, nous habitons la même ville : on pourrait tracter ensemble ?",
                 "J'ai vu que tu t'intéresses aussi au logement, ça te dit d'en parler ?",
                 "Je cherche quelqu'un pour m'aider sur les visuels de la campagne.", "")
