@@ -96,7 +96,7 @@ def assess(as_of: datetime | None = None, window_days: int = DEFAULT_WINDOW_DAYS
     done("graph")
 
     family_of = {m.name: m.family for m in registry}
-    activity = data.activity_counts(window)
+    activity = data.activity_counts(window, members)
     mix, centre = metrics.family_mix(activity, family_of)
     done("family_mix")
 
