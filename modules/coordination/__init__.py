@@ -30,10 +30,13 @@ def _nav(member):
 
 def _on_member_erased(sender, member_id: int, **kwargs) -> None:
     """An erased member's answers to events go (seats freed, waiting lists promoted), with their
-    co-organiser rows and calendar token."""
+    co-organiser rows and calendar token; so do their shift sign-ups, team places and assignments,
+    while their field reports stay without an author (the counts are the movement's)."""
+    from .campaigns_service import forget_member as forget_field_work
     from .events_service import forget_member as forget_answers
 
     forget_answers(member_id)
+    forget_field_work(member_id)  # shift sign-ups (seats freed), teams, assignments; reports kept anonymous
 
 
 MODULE = Module(

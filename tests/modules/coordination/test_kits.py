@@ -40,8 +40,8 @@ def png_bytes() -> bytes:
 
 
 def upload(client, kit_id, data: bytes, filename: str, name: str = ""):
-    return client.post(f"/coordination/kits/{kit_id}/materials", data={"name": name, "file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(f"/coordination/kits/{kit_id}/materials",
+                       data={"name": name, "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
 
 
 def _materials():
@@ -72,7 +72,8 @@ def test_a_new_upload_under_the_same_name_is_the_next_version(app, organiser, ki
                                  stream=io.BytesIO(service.simple_pdf(["v1"])))
     second = service.add_material(organiser, kit, name=" Tract  A5 ", filename="tract-v2.pdf",
                                   stream=io.BytesIO(service.simple_pdf(["v2"])))
-    other = service.add_material(organiser, kit, name="", filename="affiche_quartier.png", stream=io.BytesIO(png_bytes()))
+    other = service.add_material(organiser, kit, name="", filename="affiche_quartier.png",
+                                 stream=io.BytesIO(png_bytes()))
     assert (first.version, second.version, other.version) == (1, 2, 1)
     assert other.name == "affiche quartier" and other.media_type == "image/png"
     db.session.refresh(first)
@@ -145,7 +146,8 @@ def test_upload_and_download_as_an_attachment_with_a_count(visit, make_member, o
     assert download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     disposition = download.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and "filename*=UTF-8''Tract%20quartier%20%C3%A9t%C3%A9.pdf" in disposition
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Tract%20quartier%20%C3%A9t%C3%A9.pdf" in disposition
     download.close()
     member.get(f"/coordination/kits/materials/{material.id}/download").close()
     db.session.refresh(material)
