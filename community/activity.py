@@ -198,8 +198,11 @@ def render_activity(activity: Activity, mode: str = "feed", viewer=None, **conte
     # Markup: the templates already escaped their values; a plain str would be escaped twice
     # when a page includes it with {{ render_activity(...) }}.
     template = current_app.jinja_env.get_or_select_template(templates)
-    return Markup(template.render(activity=activity, mode=mode, current_user=viewer or current_user,
-                                  request=request, **context))
+    # The objects behind the proxies: a feed's templates read them dozens of times each, and every
+    # read through a proxy looks up the context again (bench/http_pages.py, home page).
+    return Markup(template.render(activity=activity, mode=mode,
+                                  current_user=viewer or current_user._get_current_object(),
+                                  request=request._get_current_object(), **context))
 
 
 def audience_member_ids(audience: str) -> list[int] | None:

@@ -30,7 +30,11 @@ from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from community.activity import render_activity
+
 TEMPLATE = "influence/_card.html"
+ITEM_TEMPLATE = "influence/_feed_item.html"
+POST_VERBS = ("influence.post", "influence.reply", "influence.relay")
 MAX_CARDS = 4000  # ~3 KB each: about 12 MB per process at most
 # Slot marks carry a per-process random nonce, so no post or name can contain one.
 _MARK = f"\x00{secrets.token_hex(8)}\x00"
@@ -145,3 +149,22 @@ def _fill(parts: tuple[str, ...], post, viewer, authenticated: bool, given) -> s
         else:
             raise ValueError(f"unknown card slot {part!r}")
     return "".join(out)
+
+
+def feed_item(activity, viewer, mine: dict | None = None, reactions=()) -> Markup:
+    """A feed item: a post, reply or relay around its card, without a template render per item
+    (about 0.2 ms each); any other activity through its kind's template (render_activity)."""
+    post = getattr(activity, "obj", None)
+    if activity.verb not in POST_VERBS or post is None or post.deleted_at is not None:
+        return render_activity(activity, mine=mine, reactions=reactions)
+    relay_by = activity.actor if activity.verb == "influence.relay" else None
+    comment = (activity.data or {}).get("comment") if relay_by is not None else None
+    key = ("item", activity.id, activity.verb, comment)
+    store = cache()
+    frame = store.get(key)
+    if frame is None:
+        html = current_app.jinja_env.get_template(ITEM_TEMPLATE).render(activity=activity, card=_slot("card"))
+        frame = tuple(html.split(_MARK))
+        store.put(key, frame)
+    card = post_card(post, viewer, mine, reactions, relay_by=relay_by)
+    return Markup("".join((frame[0], card, frame[2])))  # a plain str + Markup would escape the str

@@ -233,3 +233,16 @@ def test_home_page_queries_do_not_grow_with_the_page_or_the_data(app, make_membe
     # An announcement addressed to the member costs one query (their dismissals), no more.
     announcements.create(moderator, title="Réunion", body="Jeudi")
     assert count() == few + 1
+
+
+def test_a_relay_in_the_feed_shows_who_relayed_and_their_comment(app, make_member, make_post, visit):
+    author, relayer, fan = make_member(handle="author"), make_member(handle="relayer"), make_member()
+    post = make_post(author, "À faire circuler", audience="members")
+    follow(fan, relayer)
+    relayed = visit(relayer).post(f"/influence/posts/{post.id}/relay", data={"comment": "À lire <vite>"})
+    assert relayed.status_code == 302
+    page = visit(fan).get("/").get_data(as_text=True)
+    item = page[page.index('<div class="activity activity--post"'):]
+    assert "relayed by" in item and "/members/relayer" in item
+    assert '<p class="relay-comment">« À lire &lt;vite&gt; »</p>' in item
+    assert "&lt;div" not in page and "&lt;article" not in page
