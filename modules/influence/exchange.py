@@ -58,7 +58,16 @@ def export(ctx: ExportContext) -> dict:
 
 class _Renderer:
     """Post bodies to HTML as ``service.render_body`` does, with mentions resolved against the file's
-    members (nothing is in the database yet); identical bodies are rendered once."""
+    members (nothing is in the database yet); identical bodies are rendered once.
+
+    Fast path: Markdown's link parsing is most of the cost of a body with mentions and hashtags, so
+    a body without Markdown punctuation that could interact with a link (emphasis, code, brackets,
+    HTML, escapes, indented code) is rendered with placeholders, then each placeholder is replaced
+    by its link, rendered once per handle or hashtag by the full path. Both paths give the same HTML
+    (tests/community/test_exchange.py checks it on varied bodies)."""
+
+    UNSAFE = frozenset("`[]<>\\*_~")
+    OPEN, CLOSE = "\ue000", "\ue001"  # private-use characters: Markdown and nh3 leave them alone
 
     def __init__(self, member_ids: dict[str, int]):
         from .service import HASHTAG_RE, MENTION_RE
@@ -66,19 +75,38 @@ class _Renderer:
         self.member_ids = member_ids
         self.mention_re, self.hashtag_re = MENTION_RE, HASHTAG_RE
         self.cache: dict[str, tuple[str, list[str], list[int]]] = {}
+        self.anchors: dict[str, str] = {}
 
     def __call__(self, text: str) -> tuple[str, list[str], list[int]]:
         if text not in self.cache:
-            self.cache[text] = self._render(text)
+            fast = not (self.UNSAFE.intersection(text) or "\t" in text or "\n    " in text or text.startswith("    ")
+                        or self.OPEN in text or self.CLOSE in text)
+            self.cache[text] = self._render(text, fast)
         return self.cache[text]
 
-    def _render(self, text: str):
+    def _anchor(self, markdown_link: str) -> str:
+        """The HTML of one link, as the full path renders it inside a paragraph."""
+        if markdown_link not in self.anchors:
+            from community.markdown import render_markdown
+
+            html = str(render_markdown(markdown_link))
+            self.anchors[markdown_link] = html.removeprefix("<p>").removesuffix("</p>\n")
+        return self.anchors[markdown_link]
+
+    def _render(self, text: str, fast: bool):
         from flask import url_for
 
         from community.markdown import render_markdown
 
         tags: list[str] = []
         mentioned: list[int] = []
+        links: list[str] = []
+
+        def link(markdown_link: str) -> str:
+            if not fast:
+                return markdown_link
+            links.append(self._anchor(markdown_link))
+            return f"{self.OPEN}{len(links) - 1}{self.CLOSE}"
 
         def mention(match):
             handle = match.group(1).lower()
@@ -87,7 +115,7 @@ class _Renderer:
                 return match.group(0)
             if member_id not in mentioned:
                 mentioned.append(member_id)
-            return f"[@{handle}]({url_for('members.profile', handle=handle)})"
+            return link(f"[@{handle}]({url_for('members.profile', handle=handle)})")
 
         def hashtag(match):
             tag = match.group(1).lower()
@@ -95,10 +123,13 @@ class _Renderer:
                 return match.group(0)
             if tag not in tags:
                 tags.append(tag)
-            return f"[#{match.group(1)}]({url_for('influence.topic', tag=tag)})"
+            return link(f"[#{match.group(1)}]({url_for('influence.topic', tag=tag)})")
 
         linked = self.hashtag_re.sub(hashtag, self.mention_re.sub(mention, text))
-        return str(render_markdown(linked)), tags, mentioned
+        html = str(render_markdown(linked))
+        for index, anchor in enumerate(links):
+            html = html.replace(f"{self.OPEN}{index}{self.CLOSE}", anchor, 1)
+        return html, tags, mentioned
 
 
 def _audience(ctx: ImportContext, item: dict, path: str) -> str:

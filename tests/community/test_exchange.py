@@ -325,3 +325,32 @@ def test_cli_reads_stdin(app):
     result = app.test_cli_runner().invoke(args=["import-community", "-"], input=json.dumps(sample()))
     assert result.exit_code == 0, result.output
     assert count(Member) == 5
+
+
+BODIES = [
+    "Réunion jeudi, @bruno tu viens ? #climat",
+    "@alice @bruno @nobody #Climat #climat #123 #énergie-verte",
+    "Deux paragraphes #logement\n\navec @chloe\net une ligne",
+    "- une liste @alice\n- #transports\n\n1. numérotée #climat",
+    "# Titre #climat\n\nTexte & entités &amp; @driss",
+    "*@alice* et **#climat** et _souligné_ @bruno",
+    "`@alice` dans du code, [lien](https://example.org/#climat) et <b>gras</b>",
+    "    code indenté @alice\n\nfin #climat",
+    "Lien https://example.org/@alice et mail a@b.org #x",
+    "> citation @chloe #climat",
+]
+
+
+def test_imported_bodies_render_as_written_posts(app):
+    """The import's renderer (with its fast path) gives the HTML that writing the post gives."""
+    from modules.influence.exchange import _Renderer
+    from modules.influence.service import render_body
+
+    import_document(sample())
+    renderer = _Renderer(dict(db.session.execute(select(Member.handle, Member.id)).all()))
+    with app.test_request_context(base_url=app.config["TERREAU_BASE_URL"]):
+        for body in BODIES:
+            html, tags, mentioned = renderer(body)
+            expected_html, expected_tags, expected_members = render_body(body)
+            assert html == expected_html, body
+            assert tags == expected_tags and mentioned == [m.id for m in expected_members], body
