@@ -2,11 +2,20 @@
 
 from datetime import timedelta
 
+import pytest
+
 from community import jobs as jobs_module
 from community.extensions import db
 from community.models import JobRun
 from community.registry import Job, registry
 from community.timeutil import utcnow
+
+
+@pytest.fixture(autouse=True)
+def only_these_jobs(monkeypatch):
+    """Each test declares its own jobs: the modules' real ones (reminders…) are set aside."""
+    for module in registry:
+        monkeypatch.setattr(module, "jobs", ())
 
 
 def test_a_job_runs_once_per_period(app, monkeypatch):
