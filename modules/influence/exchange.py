@@ -76,6 +76,15 @@ class _Renderer:
         self.mention_re, self.hashtag_re = MENTION_RE, HASHTAG_RE
         self.cache: dict[str, tuple[str, list[str], list[int]]] = {}
         self.anchors: dict[str, str] = {}
+        self.urls: dict[tuple[str, str], str] = {}
+
+    def url(self, endpoint: str, **args) -> str:
+        from flask import url_for
+
+        key = (endpoint, *args.values())
+        if key not in self.urls:
+            self.urls[key] = url_for(endpoint, **args)
+        return self.urls[key]
 
     def __call__(self, text: str) -> tuple[str, list[str], list[int]]:
         if text not in self.cache:
@@ -94,8 +103,6 @@ class _Renderer:
         return self.anchors[markdown_link]
 
     def _render(self, text: str, fast: bool):
-        from flask import url_for
-
         from community.markdown import render_markdown
 
         tags: list[str] = []
@@ -115,7 +122,7 @@ class _Renderer:
                 return match.group(0)
             if member_id not in mentioned:
                 mentioned.append(member_id)
-            return link(f"[@{handle}]({url_for('members.profile', handle=handle)})")
+            return link(f"[@{handle}]({self.url('members.profile', handle=handle)})")
 
         def hashtag(match):
             tag = match.group(1).lower()
@@ -123,7 +130,7 @@ class _Renderer:
                 return match.group(0)
             if tag not in tags:
                 tags.append(tag)
-            return link(f"[#{match.group(1)}]({url_for('influence.topic', tag=tag)})")
+            return link(f"[#{match.group(1)}]({self.url('influence.topic', tag=tag)})")
 
         linked = self.hashtag_re.sub(hashtag, self.mention_re.sub(mention, text))
         html = str(render_markdown(linked))
