@@ -70,9 +70,11 @@ def export(ctx: ExportContext) -> dict:
     links = _by(_rows(CollaborationLink, CollaborationLink.id), "group_id")
     groups = [{
         "slug": g.slug, "name": g.name, "kind": g.kind,
-        "members": [{"member": h(m.member_id), "role": m.role, "status": m.status, "public": m.public,
-                     "invited_by": h(m.invited_by_id), "joined_at": iso(m.joined_at)}
-                    for m in memberships.get(g.id, [])],
+        # "members": who is in the group (handles); "memberships": the details, pending and invited included.
+        "members": [h(m.member_id) for m in memberships.get(g.id, []) if m.status == "active"],
+        "memberships": [{"member": h(m.member_id), "role": m.role, "status": m.status, "public": m.public,
+                         "invited_by": h(m.invited_by_id), "joined_at": iso(m.joined_at)}
+                        for m in memberships.get(g.id, [])],
         "description": g.description, "join_policy": g.join_policy, "commune": g.commune,
         "postal_code": g.postal_code, "member_cap": g.member_cap, "created_by": h(g.created_by_id),
         "created_at": iso(g.created_at), "archived_at": iso(g.archived_at),
@@ -179,8 +181,16 @@ def _import_groups(doc: dict, ctx: ImportContext, html: _Html) -> dict[str, int]
         created = ctx.time(item.get("created_at"), f"{path}.created_at", required=False)
         creator = ctx.member(item.get("created_by"), f"{path}.created_by", required=False)
         active, seen = 0, set()
-        for n, entry in enumerate(item.get("members", [])):
-            where = f"{path}.members[{n}]"
+        # With "memberships" (details), "members" must name exactly its active entries; without, each
+        # entry of "members" is a handle (or an object) of an active member.
+        listing = "memberships" if "memberships" in item else "members"
+        if listing == "memberships" and "members" in item:
+            named = {e if isinstance(e, str) else e.get("member") for e in item["members"]}
+            active_details = {e.get("member") for e in item["memberships"] if e.get("status", "active") == "active"}
+            if named != active_details:
+                ctx.error(f"{path}.members", "the members listed differ from the active entries of memberships")
+        for n, entry in enumerate(item.get(listing, [])):
+            where = f"{path}.{listing}[{n}]"
             entry = {"member": entry} if isinstance(entry, str) else entry
             member = ctx.member(entry["member"], f"{where}.member" if "member" in entry else where)
             if member in seen:

@@ -5,7 +5,7 @@ introductions as ties."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from community.assessment.probes import Capability, Contributions, Gatherings, Ties, Window, no_reply
@@ -71,8 +71,8 @@ def groups(window: Window):
 
 
 def introductions(window: Window):
-    """Accepted introductions, at the time they were accepted, before as_of."""
-    at = func.coalesce(CollaborationIntroduction.decided_at, CollaborationIntroduction.created_at)
+    """Introductions accepted (now) whose ``at`` (the request, as in the community format) is before as_of."""
+    at = CollaborationIntroduction.created_at
     yield Ties("collaboration.introduction", select(CollaborationIntroduction.from_id.label("a_id"),
                                                     CollaborationIntroduction.to_id.label("b_id"))
                .where(CollaborationIntroduction.status == "accepted", window.before_end(at)))

@@ -121,8 +121,10 @@ def test_round_trip_is_lossless(app):
     assert doc["format"] == "terreau-community/1"
     assert [m["handle"] for m in doc["members"]] == ["alice", "bruno", "chloe", "driss", "emma"]
     assert doc["members"][0]["joined_at"] == "2026-01-05T08:00:00Z"
-    assert doc["groups"][0]["members"][0] == {"member": "alice", "role": "member", "status": "active",
-                                              "public": False, "invited_by": None, "joined_at": "2026-03-06T10:00:00Z"}
+    assert doc["groups"][0]["members"] == ["alice", "bruno", "chloe"]  # handles, as readers expect
+    assert doc["groups"][0]["memberships"][0] == {"member": "alice", "role": "member", "status": "active",
+                                                  "public": False, "invited_by": None,
+                                                  "joined_at": "2026-03-06T10:00:00Z"}
     by_body = {p["body"]: p for p in doc["posts"]}
     assert by_body["Et moi aussi."]["reply_to"] == by_body["Oui, présent."]["id"]
     assert by_body["Pour le groupe seulement."]["group"] == "lyon-en-commun"
@@ -192,6 +194,15 @@ def test_missing_required_field_is_refused(app):
     del doc["posts"][1]["author"]
     problem = refused(doc)
     assert paths(problem) == ["$.posts[1]"] and "author" in problem.errors[0][1]
+
+
+def test_members_must_match_the_active_memberships(app):
+    doc = sample()
+    doc["groups"][1]["memberships"] = [{"member": "driss"}, {"member": "alice", "status": "pending"}]
+    problem = refused(doc)  # "members" still names alice, whose membership is only pending
+    assert paths(problem) == ["$.groups[1].members"]
+    doc["groups"][1]["members"] = ["driss"]
+    import_document(doc)
 
 
 def test_duplicate_follow_is_refused(app):

@@ -158,8 +158,10 @@ class Community:
         row = CoordinationReport(sector_id=sector.id, member_id=member, created_at=at)
         return self._item("coordination.report", row, member, at, None, False)
 
-    def introduction(self, a: int, b: int, status: str = "accepted", at: datetime = INSIDE) -> None:
-        db.session.add(CollaborationIntroduction(from_id=a, to_id=b, status=status, created_at=at, decided_at=at))
+    def introduction(self, a: int, b: int, status: str = "accepted", at: datetime = INSIDE,
+                     decided_at: datetime | None = None) -> None:
+        db.session.add(CollaborationIntroduction(from_id=a, to_id=b, status=status, created_at=at,
+                                                 decided_at=decided_at or at))
         self.intros.append((a, b, status, at))
 
     def activity(self, actor: int, module: str, at: datetime = INSIDE, count: int = 1) -> None:

@@ -213,6 +213,15 @@ def test_introductions_accepted_before_as_of(app):
     assert metrics_of(report)["isolated_share"] == pytest.approx(4 / 6)
 
 
+def test_an_introduction_counts_from_its_request_time(app):
+    """ASSESSMENT.md: accepted, and its ``at`` (the request) before as_of, even if answered later."""
+    c = Community()
+    a, b, d = c.members(3)
+    c.introduction(a, b, decided_at=AS_OF + timedelta(days=2))
+    report = check(c)
+    assert metrics_of(report)["isolated_share"] == pytest.approx(1 / 3)
+
+
 def test_reciprocity_counts_each_direction(app):
     c = Community()
     a, b, d = c.members(3)
