@@ -137,6 +137,15 @@ def email_enabled(member_id: int, kind: str) -> bool:
     return bool(activity_kind and activity_kind.email_default)
 
 
+def set_email_enabled(member_id: int, kind: str, enabled: bool) -> None:
+    """Record a member's choice for one kind's e-mails (caller commits); e.g. "remind me" on a sign-up form."""
+    pref = db.session.get(EmailPreference, (member_id, kind))
+    if pref is None:
+        db.session.add(EmailPreference(member_id=member_id, kind=kind, enabled=enabled))
+    else:
+        pref.enabled = enabled
+
+
 CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..activity import visible_activities
+from ..activity import set_email_enabled, visible_activities
 from ..extensions import db
 from ..models import EmailPreference, Member
 from ..moderation.service import is_hidden
@@ -153,12 +153,7 @@ def email_preferences():
         select(EmailPreference).where(EmailPreference.member_id == member.id))}
     if request.method == "POST":
         for verb, _label, _default in kinds:
-            wanted = request.form.get(verb) == "on"
-            pref = db.session.get(EmailPreference, (member.id, verb))
-            if pref is None:
-                db.session.add(EmailPreference(member_id=member.id, kind=verb, enabled=wanted))
-            else:
-                pref.enabled = wanted
+            set_email_enabled(member.id, verb, request.form.get(verb) == "on")
         db.session.commit()
         flash(_("Your e-mail preferences are saved."), "success")
         return redirect(url_for("members.email_preferences"))

@@ -21,6 +21,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from community.activity import email_enabled, set_email_enabled
+from community.extensions import db
 from community.forms import add_errors
 from community.parts import Part
 from community.ratelimits import limited
@@ -267,7 +269,7 @@ def _render_campaign(item, *, shift_form=None, general=(), status: int = 200):
         my_sectors=[sector for sector, _campaign in service.my_sectors(current_user, item.id)],
         audience=service.audience_label(item.audience, current_user), room=service.campaign_room(item.id),
         shift_form=shift_form or ShiftForm(), general=list(general), now=utcnow(),
-        zone=service.movement_zone().key), status
+        remind=email_enabled(current_user.id, service.REMINDER_VERB), zone=service.movement_zone().key), status
 
 
 @login_required
@@ -476,8 +478,11 @@ def shift_signup(campaign_id: int, shift_id: int):
     except service.CampaignError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("You are signed up. You will get a reminder by e-mail before the shift if you accept them."),
-              "success")
+        remind = request.form.get("remind") == "on"
+        set_email_enabled(current_user.id, service.REMINDER_VERB, remind)
+        db.session.commit()
+        flash(_("You are signed up. You will get a reminder by e-mail before the shift.") if remind else
+              _("You are signed up."), "success")
     return redirect(url_for("coordination.campaign", campaign_id=item.id, _anchor=f"shift-{shift_id}"))
 
 
@@ -573,8 +578,8 @@ PART = Part(
     name="campaigns",
     activity_kinds={
         "coordination.report": ActivityKind(ACTIVITY_TEMPLATE, _l("A volunteer sends a field report")),
-        service.REMINDER_VERB: ActivityKind(ACTIVITY_TEMPLATE, _l("A reminder before a shift you signed up for"),
-                                            email_default=True),
+        # Opt-in like every e-mail: the sign-up form offers the choice ("remind me by e-mail").
+        service.REMINDER_VERB: ActivityKind(ACTIVITY_TEMPLATE, _l("A reminder before a shift you signed up for")),
     },
     nav_items=_nav,
     rooms={"campaign": _may_join},

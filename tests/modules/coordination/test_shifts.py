@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community import jobs, mail
+from community.activity import email_enabled
 from community.extensions import db
 from community.models import EmailPreference
 from community.timeutil import utcnow
@@ -128,14 +129,31 @@ def test_many_threads_for_the_last_places_get_exactly_needed(app, visit, make_me
     assert db.session.get(CoordinationShift, shift_id).signed_count == 3 == _signups(shift_id)
 
 
+def test_the_sign_up_form_records_the_reminder_choice(app, client, login, make_member, organiser):
+    campaign = make_campaign(organiser, title="Porte-à-porte")
+    first = make_shift(organiser, campaign, hours=30)
+    second = make_shift(organiser, campaign, hours=60)
+    member = make_member(handle="zoe")
+    login(client, member)
+    page = client.get(f"/coordination/campaigns/{campaign.id}").get_data(as_text=True)
+    assert 'name="remind"' in page and 'name="remind" checked' not in page  # opt-in: unticked at first
+    client.post(f"/coordination/campaigns/{campaign.id}/shifts/{first.id}/signup", data={"remind": "on"})
+    assert email_enabled(member.id, service.REMINDER_VERB)
+    page = client.get(f"/coordination/campaigns/{campaign.id}").get_data(as_text=True)
+    assert 'name="remind" checked' in page
+    client.post(f"/coordination/campaigns/{campaign.id}/shifts/{second.id}/signup", data={})
+    assert not email_enabled(member.id, service.REMINDER_VERB)
+
+
 def test_reminders_are_sent_once_to_who_accepts_them(app, smtp_server, make_member, organiser):
     campaign = make_campaign(organiser, title="Tractage marché")
     soon = make_shift(organiser, campaign, hours=5, needed="5")
     later = make_shift(organiser, campaign, hours=72)
     ana = make_member(handle="ana", locale="fr")
     ben = make_member(handle="ben", locale="en")
-    quiet = make_member(handle="quiet")
-    db.session.add(EmailPreference(member_id=quiet.id, kind=service.REMINDER_VERB, enabled=False))
+    quiet = make_member(handle="quiet")  # never opted in: reminders are opt-in, like every e-mail
+    for member in (ana, ben):
+        db.session.add(EmailPreference(member_id=member.id, kind=service.REMINDER_VERB, enabled=True))
     db.session.commit()
     for member in (ana, ben, quiet):
         service.sign_up(member, campaign, soon)
