@@ -100,7 +100,8 @@ def upgrade():
         batch_op.create_index('ix_coordination_event_audience_starts_at', ['audience', 'starts_at'], unique=False)
         batch_op.create_index('ix_coordination_event_department_starts_at', ['department', 'starts_at'], unique=False)
         batch_op.create_index('ix_coordination_event_repeat_until', ['repeat_until'], unique=False)
-        batch_op.create_index('ix_coordination_event_starts_at', ['starts_at'], unique=False)
+        batch_op.create_index('ix_coordination_event_starts_at',
+                              ['starts_at', 'audience', 'rrule', 'ends_at', 'cancelled_at', 'id', 'title'], unique=False)
 
     op.create_table('coordination_material',
     sa.Column('id', sa.Integer(), nullable=False),

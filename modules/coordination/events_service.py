@@ -16,6 +16,7 @@ of daylight saving time.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import uuid
@@ -31,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from community.activity import hidden_filter, publish, visible_audiences
+from community.activity import publish, visible_audiences
 from community.database import after_commit
 from community.extensions import db, socketio
 from community.markdown import render_markdown
@@ -203,9 +204,21 @@ def build_rrule(repeat: str, count: int | None, until_local: date | None, tz: Zo
 
 @functools.lru_cache(maxsize=4096)
 def _rule(rule: str, starts_at: datetime, tz_name: str):
-    """The parsed rule of a series (cached: a page expands the same series again and again)."""
-    start = to_local(starts_at, tz_name)
-    return rrulestr(rule, dtstart=start, cache=True)
+    """The parsed rule of a series, its start in its zone."""
+    return rrulestr(rule, dtstart=to_local(starts_at, tz_name), cache=True)
+
+
+@functools.lru_cache(maxsize=8192)
+def _series_starts(rule: str, starts_at: datetime, tz_name: str) -> tuple[datetime, ...]:
+    """Every start of a series in naive UTC, expanded once in its zone (a series has at most
+    MAX_OCCURRENCES; cached, since pages and feeds expand the same series again and again)."""
+    utc = ZoneInfo("UTC")
+    starts = []
+    for local_start in _rule(rule, starts_at, tz_name):
+        starts.append(local_start.astimezone(utc).replace(tzinfo=None))
+        if len(starts) > MAX_OCCURRENCES:
+            break
+    return tuple(starts)
 
 
 def expand(event, after: datetime | None = None, before: datetime | None = None,
@@ -219,39 +232,26 @@ def expand(event, after: datetime | None = None, before: datetime | None = None,
         if (after is None or event.ends_at > after) and (before is None or event.starts_at < before):
             return [Occurrence(event, event.starts_at, event.ends_at)]
         return []
-    utc = ZoneInfo("UTC")
-    rule = _rule(event.rrule, event.starts_at, event.timezone)
-    tz = zone(event.timezone)
-    found = []
+    starts = _series_starts(event.rrule, event.starts_at, event.timezone)
     # The occurrence starting before ``after`` may still be running: look back by its duration.
-    start_from = (after - duration).replace(tzinfo=utc).astimezone(tz) if after is not None else None
-    iterator = rule.xafter(start_from, inc=False) if start_from is not None else iter(rule)
-    for local_start in iterator:
-        starts = local_start.astimezone(utc).replace(tzinfo=None)
-        if before is not None and starts >= before:
-            break
-        ends = starts + duration
-        if after is not None and ends <= after:
-            continue
-        found.append(Occurrence(event, starts, ends))
-        if limit is not None and len(found) >= limit:
-            break
-    return found
+    first = bisect.bisect_right(starts, after - duration) if after is not None else 0
+    last = bisect.bisect_left(starts, before) if before is not None else len(starts)
+    if limit is not None:
+        last = min(last, first + limit)
+    return [Occurrence(event, start, start + duration) for start in starts[first:last]]
 
 
 def series_bounds(rule: str, starts_at: datetime, ends_at: datetime, tz_name: str) -> tuple[int, datetime]:
     """(number of occurrences, end of the last one) of a series, or raises EventError."""
     try:
-        occurrences = list(_rule(rule, starts_at, tz_name).xafter(
-            to_local(starts_at, tz_name), count=MAX_OCCURRENCES + 1, inc=True))
+        occurrences = _series_starts(rule, starts_at, tz_name)
     except (ValueError, TypeError):
         raise EventError({"repeat": [_l("This repetition cannot be read.")]}) from None
     if len(occurrences) > MAX_OCCURRENCES:
         raise EventError({"repeat_count": [_l("A series has at most %(n)d occurrences.", n=MAX_OCCURRENCES)]})
     if not occurrences:
         raise EventError({"repeat_until": [_l("The repetition ends before the first occurrence.")]})
-    last = occurrences[-1].astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-    return len(occurrences), last + (ends_at - starts_at)
+    return len(occurrences), occurrences[-1] + (ends_at - starts_at)
 
 
 def describe_repeat(event) -> str:
@@ -313,6 +313,21 @@ def can_manage(member, event) -> bool:
 
 def is_hidden(event_id: int) -> bool:
     return db.session.get(HiddenContent, (CoordinationEvent.content_type, str(event_id))) is not None
+
+
+def hidden_event_ids() -> frozenset[int]:
+    """Ids of the events moderators hid (few), read once per request: lists filter them in
+    Python rather than with a correlated subquery per row."""
+    from flask import g, has_app_context
+
+    cache = g if has_app_context() else None
+    if cache is not None and "coordination_hidden_events" in cache:
+        return cache.coordination_hidden_events
+    ids = frozenset(int(i) for i in db.session.scalars(select(HiddenContent.content_id).where(
+        HiddenContent.content_type == CoordinationEvent.content_type)) if i.isdigit())
+    if cache is not None:
+        cache.coordination_hidden_events = ids
+    return ids
 
 
 def can_see(member, event) -> bool:
@@ -856,8 +871,7 @@ class Filters:
     audience: str = ""  # a group's room (or "public", "members")
 
     def clauses(self, audiences: list[str]) -> list:
-        found = [CoordinationEvent.audience.in_(audiences),
-                 hidden_filter(CoordinationEvent.content_type, func.cast(CoordinationEvent.id, db.String))]
+        found = [CoordinationEvent.audience.in_(audiences)]
         if self.department:
             found.append(CoordinationEvent.department == self.department)
         if self.kind:
@@ -867,26 +881,32 @@ class Filters:
         return found
 
 
+CALENDAR_COLUMNS = (CoordinationEvent.id, CoordinationEvent.title, CoordinationEvent.starts_at,
+                    CoordinationEvent.ends_at, CoordinationEvent.timezone, CoordinationEvent.rrule,
+                    CoordinationEvent.cancelled_at)
+
+
 def occurrences_between(viewer, start: datetime, end: datetime, filters: Filters = Filters(),
-                        *, single_limit: int | None = None) -> list[Occurrence]:
+                        *, columns=LIST_COLUMNS) -> list[Occurrence]:
     """Occurrences the viewer may see overlapping [start, end), in order of start.
 
     One-off events come from the (…, starts_at) indexes; recurring ones from repeat_until's.
     An event is assumed to last less than a day for the index range (longer ones still show,
     from their start day on)."""
     clauses = filters.clauses(audiences_of(viewer))
-    single = (select(*LIST_COLUMNS).where(*clauses, CoordinationEvent.rrule.is_(None),
-                                          CoordinationEvent.starts_at >= start - timedelta(days=1),
-                                          CoordinationEvent.starts_at < end, CoordinationEvent.ends_at > start)
+    hidden = hidden_event_ids()
+    single = (select(*columns).where(*clauses, CoordinationEvent.rrule.is_(None),
+                                     CoordinationEvent.starts_at >= start - timedelta(days=1),
+                                     CoordinationEvent.starts_at < end, CoordinationEvent.ends_at > start)
               .order_by(CoordinationEvent.starts_at, CoordinationEvent.id))
-    if single_limit is not None:
-        single = single.limit(single_limit)
-    found = [Occurrence(row, row.starts_at, row.ends_at) for row in db.session.execute(single)]
-    series = select(*LIST_COLUMNS).where(*clauses, CoordinationEvent.rrule.is_not(None),
-                                         CoordinationEvent.repeat_until > start,
-                                         CoordinationEvent.starts_at < end).limit(SERIES_SCAN_LIMIT)
+    found = [Occurrence(row, row.starts_at, row.ends_at) for row in db.session.execute(single)
+             if row.id not in hidden]
+    series = select(*columns).where(*clauses, CoordinationEvent.rrule.is_not(None),
+                                    CoordinationEvent.repeat_until > start,
+                                    CoordinationEvent.starts_at < end).limit(SERIES_SCAN_LIMIT)
     for row in db.session.execute(series):
-        found.extend(expand(row, start, end))
+        if row.id not in hidden:
+            found.extend(expand(row, start, end))
     found.sort(key=lambda o: o.key)
     return found
 
@@ -897,18 +917,22 @@ def upcoming(viewer, filters: Filters = Filters(), *, after: tuple[datetime, int
     Returns (page, the cursor of the next page or None)."""
     now = now or utcnow()
     clauses = filters.clauses(audiences_of(viewer))
+    hidden = hidden_event_ids()
     single = select(*LIST_COLUMNS).where(*clauses, CoordinationEvent.rrule.is_(None),
                                          CoordinationEvent.starts_at >= now - timedelta(days=1),
                                          CoordinationEvent.ends_at > now)
     if after is not None:
         single = single.where(or_(CoordinationEvent.starts_at > after[0],
                                   and_(CoordinationEvent.starts_at == after[0], CoordinationEvent.id > after[1])))
-    single = single.order_by(CoordinationEvent.starts_at, CoordinationEvent.id).limit(limit + 1)
-    found = [Occurrence(row, row.starts_at, row.ends_at) for row in db.session.execute(single)]
+    single = single.order_by(CoordinationEvent.starts_at, CoordinationEvent.id).limit(limit + 1 + len(hidden))
+    found = [Occurrence(row, row.starts_at, row.ends_at) for row in db.session.execute(single)
+             if row.id not in hidden]
     series = select(*LIST_COLUMNS).where(*clauses, CoordinationEvent.rrule.is_not(None),
                                          CoordinationEvent.repeat_until > now).limit(SERIES_SCAN_LIMIT)
     since = max(now, after[0]) if after is not None else now
     for row in db.session.execute(series):
+        if row.id in hidden:
+            continue
         for occurrence in expand(row, after=since, limit=limit + 2):
             if after is None or occurrence.key > after:
                 found.append(occurrence)
@@ -917,29 +941,79 @@ def upcoming(viewer, filters: Filters = Filters(), *, after: tuple[datetime, int
     return page, (page[-1].key if len(found) > limit else None)
 
 
+@dataclass(frozen=True)
+class CalendarItem:
+    """What a day's cell shows of an occurrence (plain values: a month may hold thousands)."""
+
+    event_id: int
+    title: str
+    time: str  # "18:30" in the viewer's zone
+    starts_at: datetime
+    cancelled: bool
+
+
 def month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = Filters()):
-    """The weeks (Monday first) of a month as lists of (date, in_month, occurrences, more), the
-    occurrences of each day in ``tz_name``, at most CALENDAR_PER_DAY of them shown."""
+    """The weeks (Monday first) of a month as lists of (date, in_month, items, more): each day's
+    occurrences in ``tz_name``, at most CALENDAR_PER_DAY of them shown, ``more`` the others.
+
+    A busy month holds thousands of events: rows stay plain tuples (read from the covering
+    starts_at index), and each is put in its day by bisecting the days' UTC boundaries."""
     first = date(year, month, 1)
     grid_start = first - timedelta(days=first.weekday())
     next_month = date(year + (month == 12), month % 12 + 1, 1)
     grid_end = next_month + timedelta(days=(7 - next_month.weekday()) % 7)
     tz = zone(tz_name)
-    start = to_utc_naive(datetime.combine(grid_start, time()), tz)
-    end = to_utc_naive(datetime.combine(grid_end, time()), tz)
-    by_day: dict[date, list[Occurrence]] = {}
+    days = [grid_start + timedelta(days=n) for n in range((grid_end - grid_start).days)]
+    bounds = [to_utc_naive(datetime.combine(day, time()), tz) for day in days]
+    start, end = bounds[0], to_utc_naive(datetime.combine(grid_end, time()), tz)
+    clauses = filters.clauses(audiences_of(viewer))
+    hidden = hidden_event_ids()
+    singles = db.session.execute(
+        select(CoordinationEvent.starts_at, CoordinationEvent.id, CoordinationEvent.title,
+               CoordinationEvent.cancelled_at)
+        .where(*clauses, CoordinationEvent.rrule.is_(None), CoordinationEvent.starts_at >= start - timedelta(days=1),
+               CoordinationEvent.starts_at < end, CoordinationEvent.ends_at > start)
+        .order_by(CoordinationEvent.starts_at, CoordinationEvent.id)).tuples()
+    by_day: list[list] = [[] for _ in days]
+    counts = [0] * len(days)
+    mixed = set()  # days holding occurrences of series: sorted again
+    index, next_bound = 0, bounds[1] if len(bounds) > 1 else end
+    for starts_at, event_id, title, cancelled_at in singles:  # in order of start: walk the days along
+        while starts_at >= next_bound and index < len(days) - 1:
+            index += 1
+            next_bound = bounds[index + 1] if index + 1 < len(bounds) else end
+        if event_id in hidden:
+            continue
+        counts[index] += 1
+        if counts[index] <= CALENDAR_PER_DAY:
+            by_day[index].append((starts_at, event_id, title, cancelled_at))
+
+    def place(starts_at, event_id, title, cancelled_at) -> int:
+        day_index = max(0, bisect.bisect_right(bounds, starts_at) - 1)
+        by_day[day_index].append((starts_at, event_id, title, cancelled_at))
+        counts[day_index] += 1
+        return day_index
+
+    series = select(*CALENDAR_COLUMNS).where(*clauses, CoordinationEvent.rrule.is_not(None),
+                                             CoordinationEvent.repeat_until > start,
+                                             CoordinationEvent.starts_at < end).limit(SERIES_SCAN_LIMIT)
+    for row in db.session.execute(series):
+        if row.id not in hidden:
+            for occurrence in expand(row, start, end):
+                mixed.add(place(occurrence.starts_at, row.id, row.title, row.cancelled_at))
     utc = ZoneInfo("UTC")
-    for occurrence in occurrences_between(viewer, start, end, filters):
-        day = occurrence.starts_at.replace(tzinfo=utc).astimezone(tz).date()
-        by_day.setdefault(max(day, grid_start), []).append(occurrence)
-    weeks, day = [], grid_start
-    while day < grid_end:
-        week = []
-        for _ in range(7):
-            items = by_day.get(day, [])
-            week.append((day, day.month == month, items[:CALENDAR_PER_DAY], max(0, len(items) - CALENDAR_PER_DAY)))
-            day += timedelta(days=1)
-        weeks.append(week)
+    shown: list[list] = []
+    for index, items in enumerate(by_day):
+        if index in mixed:
+            items.sort(key=lambda item: (item[0], item[1]))
+        shown.append([CalendarItem(event_id, title, starts_at.replace(tzinfo=utc).astimezone(tz).strftime("%H:%M"),
+                                   starts_at, cancelled_at is not None)
+                      for starts_at, event_id, title, cancelled_at in items[:CALENDAR_PER_DAY]])
+    by_day = shown
+    weeks = []
+    for week_start in range(0, len(days), 7):
+        weeks.append([(days[i], days[i].month == month, by_day[i], max(0, counts[i] - CALENDAR_PER_DAY))
+                      for i in range(week_start, week_start + 7)])
     return weeks
 
 
@@ -1019,28 +1093,34 @@ def _recent(now: datetime):
     return last > now - timedelta(days=FEED_PAST_DAYS)
 
 
-def feed_events(audiences: Iterable[str], *, now: datetime | None = None) -> list[CoordinationEvent]:
-    """Events of these audiences for a calendar feed: not hidden, recent or to come."""
+FEED_COLUMNS = (CoordinationEvent.id, CoordinationEvent.uid, CoordinationEvent.title, CoordinationEvent.description,
+                CoordinationEvent.kind, CoordinationEvent.starts_at, CoordinationEvent.ends_at,
+                CoordinationEvent.timezone, CoordinationEvent.rrule, CoordinationEvent.repeat_until,
+                CoordinationEvent.place_name, CoordinationEvent.address, CoordinationEvent.commune,
+                CoordinationEvent.postal_code, CoordinationEvent.online_url, CoordinationEvent.sequence,
+                CoordinationEvent.created_at, CoordinationEvent.updated_at, CoordinationEvent.cancelled_at)
+
+
+def feed_events(audiences: Iterable[str], *, now: datetime | None = None) -> list:
+    """Events of these audiences for a calendar feed (rows of FEED_COLUMNS): not hidden, recent or to come."""
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(CoordinationEvent).where(
-            CoordinationEvent.audience.in_(list(audiences)),
-            _recent(now),
-            hidden_filter(CoordinationEvent.content_type, func.cast(CoordinationEvent.id, db.String)))
-        .order_by(CoordinationEvent.starts_at).limit(FEED_LIMIT)))
+    hidden = hidden_event_ids()
+    rows = db.session.execute(select(*FEED_COLUMNS).where(
+        CoordinationEvent.audience.in_(list(audiences)), _recent(now))
+        .order_by(CoordinationEvent.starts_at, CoordinationEvent.id).limit(FEED_LIMIT + len(hidden)))
+    return [row for row in rows if row.id not in hidden][:FEED_LIMIT]
 
 
-def member_feed_events(member, *, now: datetime | None = None) -> list[CoordinationEvent]:
+def member_feed_events(member, *, now: datetime | None = None) -> list:
     """"My calendar": events the member goes to or may go to (and still may see)."""
     now = now or utcnow()
-    audiences = audiences_of(member)
-    return list(db.session.scalars(
-        select(CoordinationEvent).join(CoordinationRsvp, CoordinationRsvp.event_id == CoordinationEvent.id)
+    hidden = hidden_event_ids()
+    rows = db.session.execute(
+        select(*FEED_COLUMNS).join(CoordinationRsvp, CoordinationRsvp.event_id == CoordinationEvent.id)
         .where(CoordinationRsvp.member_id == member.id, CoordinationRsvp.status.in_(("going", "maybe")),
-               CoordinationEvent.audience.in_(audiences),
-               _recent(now),
-               hidden_filter(CoordinationEvent.content_type, func.cast(CoordinationEvent.id, db.String)))
-        .order_by(CoordinationEvent.starts_at).limit(FEED_LIMIT)))
+               CoordinationEvent.audience.in_(audiences_of(member)), _recent(now))
+        .order_by(CoordinationEvent.starts_at, CoordinationEvent.id).limit(FEED_LIMIT))
+    return [row for row in rows if row.id not in hidden]
 
 
 # --- reminders ----------------------------------------------------------------------------------

@@ -23,5 +23,8 @@ def index():
                     if item.section in ("main", "coordination") and item.endpoint != "coordination.index"),
                    key=lambda item: (item.order, str(item.label)))
     upcoming, _following = events_service.upcoming(member, limit=UPCOMING)
+    from .parts.events import _item_labels, _stamper
+
     return render_template("coordination/index.html", module=module, links=links, upcoming=upcoming,
+                           when=_stamper(), labels=_item_labels(),
                            kinds=KIND_LABELS, can_create=events_service.can_create(member))

@@ -159,6 +159,21 @@ def _cursor(value: str | None):
         return None
 
 
+def _stamper():
+    """A fast "medium" date-time formatter in the viewer's zone and language, for long lists
+    (flask-babel's filter looks the locale and zone up again on every call)."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    locale, tz, utc = get_locale(), get_timezone(), ZoneInfo("UTC")
+    return lambda value: format_datetime(value.replace(tzinfo=utc), "medium", tzinfo=tz, locale=locale)
+
+
+def _item_labels() -> dict:
+    return {"cancelled": _("Cancelled"), "online": _("online"), "repeats": _("repeats"), "kinds": KIND_LABELS}
+
+
 def _filter_args(form: FilterForm) -> dict:
     return {k: v for k, v in (("place", form.place.data), ("kind", form.kind.data), ("group", form.group.data)) if v}
 
@@ -176,6 +191,7 @@ def events():
         next_url = url_for("coordination.events", after=f"{following[0].isoformat()}~{following[1]}",
                            **_filter_args(form))
     return render_template("coordination/events/list.html", occurrences=page, form=form, messages=messages,
+                           when=_stamper(), labels=_item_labels(),
                            next_url=next_url, first_page=not request.args.get("after"), kinds=KIND_LABELS,
                            filters=filters, can_create=service.can_create(member), args=_filter_args(form))
 
@@ -207,7 +223,9 @@ def month():
     return render_template("coordination/events/calendar.html", weeks=weeks, first=first, form=form,
                            month_title=format_date(first, "LLLL yyyy", locale=locale).capitalize(),
                            weekday_names=[get_day_names("abbreviated", locale=locale)[i] for i in range(7)],
-                           day_cursor=day_cursor, messages=messages, kinds=KIND_LABELS, args=_filter_args(form),
+                           day_cursor=day_cursor, events_url=url_for("coordination.events"),
+                           cancelled_label=_("Cancelled"), messages=messages, kinds=KIND_LABELS,
+                           args=_filter_args(form),
                            previous=previous.strftime("%Y-%m"), following=following.strftime("%Y-%m"),
                            today=today, per_day=service.CALENDAR_PER_DAY, tz_name=tz_name)
 
