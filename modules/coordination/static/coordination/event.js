@@ -42,6 +42,7 @@
         }
         if (before === "waiting" && data.status === "going" && live) {
           live.textContent = live.dataset.promoted;
+          live.hidden = false;
         }
         if (data.sequence !== sequence || data.cancelled) {
           var notice = document.getElementById("event-changed");
