@@ -171,7 +171,10 @@ def _stamper():
 
 
 def _item_labels() -> dict:
-    return {"cancelled": _("Cancelled"), "online": _("online"), "repeats": _("repeats"), "kinds": KIND_LABELS}
+    """Translated once per page, not once per item (lazy strings translate at each use)."""
+    return {"cancelled": _("Cancelled"), "online": _("online"), "repeats": _("repeats"),
+            "kinds": {kind: str(label) for kind, label in KIND_LABELS.items()},
+            "seats": _("%(going)d / %(capacity)d seats taken")}
 
 
 def _filter_args(form: FilterForm) -> dict:
