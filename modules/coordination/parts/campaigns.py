@@ -98,7 +98,8 @@ class CampaignForm(FlaskForm):
 
 
 class SectorTextForm(FlaskForm):
-    sectors = TextAreaField(_l("Sectors"), description=_l(
+    # Its own id: "sectors" is the id of the manage page's section (the assign redirect's anchor).
+    sectors = TextAreaField(_l("Sectors"), id="sector_lines", description=_l(
         "One sector per line: name ; detail ; target. For example: Rue de la Paix ; numbers 1 to 40 ; 40. "
         "The detail and the target are optional."))
 
@@ -120,7 +121,8 @@ class TeamForm(FlaskForm):
 
 
 class TeamMemberForm(FlaskForm):
-    handle = StringField(_l("Add a member (handle)"))
+    # Its own id: the assign form on the same page has a "handle" field too.
+    handle = StringField(_l("Add a member (handle)"), id="team_member_handle")
 
 
 class ShiftForm(FlaskForm):
