@@ -46,6 +46,7 @@ from .models import (
     CoordinationCalendarToken,
     CoordinationCoOrganiser,
     CoordinationEvent,
+    CoordinationKit,
     CoordinationRsvp,
 )
 
@@ -557,7 +558,11 @@ def validate(data: EventInput, member, *, now: datetime | None = None, existing:
     clean["audience"] = data.audience
     organiser_id = existing.organiser_id if existing is not None else member.id
     clean["co_organisers"] = _co_organisers(data.co_organisers, organiser_id, errors)
-    clean["kit_id"] = int(data.kit_id) if (data.kit_id or "").isdigit() else None
+    raw_kit = (data.kit_id or "").strip()
+    clean["kit_id"] = int(raw_kit) if raw_kit.isdigit() else None
+    if raw_kit and (clean["kit_id"] is None or db.session.get(CoordinationKit, clean["kit_id"]) is None):
+        _add(errors, "kit_id", _l("Choose a kit from the list."))
+        clean["kit_id"] = None
     clean["rrule"] = None
     if data.repeat:
         _repeat(data, tz, clean, errors, starts_local)

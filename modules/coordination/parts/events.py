@@ -30,7 +30,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from community.extensions import db
 from community.forms import add_errors
@@ -117,16 +116,6 @@ def _prepare(form: EventForm, member, existing: CoordinationEvent | None = None)
     form.audience.choices = choices(pairs)
     form.kit_id.choices = choices(_kit_choices())
     return form
-
-
-def kit_url(kit_id: int | None) -> str | None:
-    """The kit's page when the kits part offers one (it is another part's endpoint)."""
-    if not kit_id:
-        return None
-    try:
-        return url_for("coordination.kit", kit_id=kit_id)
-    except BuildError:
-        return None
 
 
 def _filters(member) -> tuple[FilterForm, service.Filters, list[str]]:
@@ -255,7 +244,7 @@ def _render_event(item: CoordinationEvent, status: int = 200, general=()):
         when=_when(item.starts_at, item.ends_at, item.timezone), repeat=service.describe_repeat(item),
         occurrences=occurrences, kinds=KIND_LABELS, room=service.event_room(item.id),
         audience=service.audience_label(item.audience, member), place=service.place_text(item),
-        co_organisers=_co_organisers(item), kit_url=kit_url(item.kit_id), general=list(general),
+        co_organisers=_co_organisers(item), general=list(general),
         description=service.description_html(item), is_past=service.is_past(item, now)), status
 
 

@@ -93,6 +93,7 @@ def test_a_member_may_not_plan_unless_an_admin_allows_it(make_member, visit):
     ({"postal_code": "6900"}, "postal_code", "A postal code has five digits."),
     ({"commune": "", "postal_code": ""}, "commune", "Give the place (at least its commune) or an online link."),
     ({"audience": "collaboration:group:999"}, "audience", "Choose who can see the event."),
+    ({"kit_id": "999"}, "kit_id", "Choose a kit from the list."),
     ({"co_organisers": "nobody_here"}, "co_organisers", "No member has the handle nobody_here."),
     ({"repeat": "weekly"}, "repeat_count", "Say how many times the event repeats, or until when."),
     ({"repeat": "weekly", "repeat_count": "500"}, "repeat_count", "Between 2 and 200 occurrences."),
@@ -128,3 +129,16 @@ def test_department_from_the_postal_code():
     assert service.department_of("6900") == "" and service.department_of("abcde") == ""
     assert service.normalise_department("2a") == "2A" and service.normalise_department("974") == "974"
     assert service.normalise_department("13005") == "13" and service.normalise_department("lyon") == ""
+
+
+def test_an_event_shows_its_kit(make_member, make_event, visit):
+    from modules.coordination.models import CoordinationKit
+
+    ana = make_member(role="organiser")
+    kit = CoordinationKit(title="Kit porte-à-porte", summary="Tout pour frapper aux portes")
+    db.session.add(kit)
+    db.session.commit()
+    event = make_event(ana, kit_id=str(kit.id))
+    assert event.kit_id == kit.id
+    page = visit(ana).get(f"/coordination/events/{event.id}").get_data(as_text=True)
+    assert "Kit porte-à-porte" in page and f"/coordination/kits/{kit.id}" in page
