@@ -69,12 +69,21 @@ def check_chart(page, selector: str, table_selector: str, viewport_width: int) -
     box = chart.bounding_box()
     assert box is not None and box["width"] > 150 and box["height"] > 100, f"{selector} is squashed: {box}"
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport_width, f"{selector} overflows: {box}"
-    # Every label is inside the chart's box: none is clipped by the viewBox.
-    for label in chart.locator("text").all():
-        inner = label.bounding_box()
-        assert inner is not None and inner["width"] > 0, f"a label of {selector} is not drawn"
-        assert inner["x"] >= box["x"] - 1 and inner["x"] + inner["width"] <= box["x"] + box["width"] + 1, \
-            f"label {label.text_content()!r} of {selector} is clipped: {inner} outside {box}"
+    # Every label is drawn inside the chart's box (none clipped by the viewBox) and no two overlap.
+    problems = chart.evaluate("""svg => {
+        const outer = svg.getBoundingClientRect();
+        const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+        const out = boxes.filter(([, r]) => r.width === 0 || r.left < outer.left - 1 || r.right > outer.right + 1
+                                            || r.top < outer.top - 1 || r.bottom > outer.bottom + 1);
+        const overlaps = [];
+        boxes.forEach(([a, r], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+            if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1) {
+                overlaps.push(a + ' / ' + b);
+            }
+        }));
+        return {clipped: out.map(([t]) => t), overlapping: overlaps, count: boxes.length};
+    }""")
+    assert problems["count"] > 0 and not problems["clipped"] and not problems["overlapping"], (selector, problems)
     assert page.locator(table_selector).count() == 1, f"{selector} has no text alternative {table_selector}"
     name = accessible_name(chart)
     assert name, f"{selector} has no accessible name"
