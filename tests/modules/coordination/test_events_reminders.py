@@ -97,3 +97,4 @@ def test_the_lead_time_is_the_admins_setting(make_member, make_event, smtp_serve
     set_module_setting("coordination", "reminder_hours", 36)
     db.session.commit()
     assert service.send_reminders() == {"sent": 1}
+    assert drain() and len(smtp_server.wait_for(1)) == 1
