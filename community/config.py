@@ -84,6 +84,9 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("TERREAU_SECURE_COOKIES", False),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        # Only a response that changed the session sets its cookie: a background fetch (live feed,
+        # counters) must not overwrite the cookie a concurrent request just set (a flashed message).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "TERREAU_COUNT_QUERIES": _flag("TERREAU_COUNT_QUERIES", False),
         # How many reverse proxies (nginx…) stand in front: their X-Forwarded-* headers are trusted.

@@ -170,3 +170,13 @@ def test_passwords_are_hashed_with_scrypt_by_default(tmp_path):
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
     with app.app_context():
         assert hash_password("correct horse battery staple").startswith("scrypt:")
+
+
+def test_a_request_that_leaves_the_session_alone_sets_no_cookie(app, client, make_member, login):
+    """Otherwise a background fetch racing a form's redirect could overwrite its flashed message."""
+    login(client, make_member(handle="quiet"))
+    client.get("/")  # the first page pops the welcome message and stores a CSRF token: the session changes
+    for path in ("/activity/since?after=0", "/notifications.json", "/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
