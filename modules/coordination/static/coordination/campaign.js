@@ -31,7 +31,7 @@
       row.querySelectorAll("[data-count]").forEach(function (cell) {
         var name = cell.dataset.count;
         if (name === "percent") {
-          if (sector.percent !== null) { cell.textContent = "(" + sector.percent + " %)"; }
+          if (sector.percent !== null) { cell.textContent = "(" + sector.percent + "\u00a0%)"; }
         } else if (typeof sector[name] === "number") {
           cell.textContent = String(sector[name]);
         }
