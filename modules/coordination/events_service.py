@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from dateutil.rrule import rrulestr
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from community.activity import publish, visible_audiences
@@ -932,13 +932,18 @@ def upcoming(viewer, filters: Filters = Filters(), *, after: tuple[datetime, int
     single = single.order_by(CoordinationEvent.starts_at, CoordinationEvent.id).limit(limit + 1 + len(hidden))
     found = [Occurrence(row, row.starts_at, row.ends_at) for row in db.session.execute(single)
              if row.id not in hidden]
+    # The page ends at the last one-off event it holds (when there are more): series need not be
+    # expanded past it.
+    horizon = found[limit].starts_at + timedelta(microseconds=1) if len(found) > limit else None
     series = select(*LIST_COLUMNS).where(*clauses, CoordinationEvent.rrule.is_not(None),
-                                         CoordinationEvent.repeat_until > now).limit(SERIES_SCAN_LIMIT)
+                                         CoordinationEvent.repeat_until > now)
+    if horizon is not None:
+        series = series.where(CoordinationEvent.starts_at < horizon)
     since = max(now, after[0]) if after is not None else now
-    for row in db.session.execute(series):
+    for row in db.session.execute(series.limit(SERIES_SCAN_LIMIT)):
         if row.id in hidden:
             continue
-        for occurrence in expand(row, after=since, limit=limit + 2):
+        for occurrence in expand(row, after=since, before=horizon, limit=limit + 2):
             if after is None or occurrence.key > after:
                 found.append(occurrence)
     found.sort(key=lambda o: o.key)
@@ -958,11 +963,13 @@ class CalendarItem:
 
 
 def month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = Filters()):
-    """The weeks (Monday first) of a month as lists of (date, in_month, items, more): each day's
-    occurrences in ``tz_name``, at most CALENDAR_PER_DAY of them shown, ``more`` the others.
+    """The weeks (Monday first) of a month as lists of (date, in_month, items, more, first): each
+    day's occurrences in ``tz_name``, at most CALENDAR_PER_DAY of them shown, ``more`` the others,
+    ``first`` the day's start in naive UTC (for a link to the list from that day).
 
-    A busy month holds thousands of events: rows stay plain tuples (read from the covering
-    starts_at index), and each is put in its day by bisecting the days' UTC boundaries."""
+    A busy month holds thousands of events: the database counts each day's and hands over its
+    first few only; occurrences of series are put in their day by bisecting the days' UTC
+    boundaries."""
     first = date(year, month, 1)
     grid_start = first - timedelta(days=first.weekday())
     next_month = date(year + (month == 12), month % 12 + 1, 1)
@@ -973,25 +980,39 @@ def month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = F
     start, end = bounds[0], to_utc_naive(datetime.combine(grid_end, time()), tz)
     clauses = filters.clauses(audiences_of(viewer))
     hidden = hidden_event_ids()
-    singles = db.session.execute(
-        select(CoordinationEvent.starts_at, CoordinationEvent.id, CoordinationEvent.title,
-               CoordinationEvent.cancelled_at)
-        .where(*clauses, CoordinationEvent.rrule.is_(None), CoordinationEvent.starts_at >= start - timedelta(days=1),
-               CoordinationEvent.starts_at < end, CoordinationEvent.ends_at > start)
-        .order_by(CoordinationEvent.starts_at, CoordinationEvent.id)).tuples()
+    # One-off events: per day, a count and the first few, each an index range of the covering
+    # starts_at index, in two statements; Python never sees the thousands of a busy month. The
+    # statements are written as text: built with the expression language, their 80-odd
+    # subqueries cost more to assemble and compile than to run.
     by_day: list[list] = [[] for _ in days]
     counts = [0] * len(days)
     mixed = set()  # days holding occurrences of series: sorted again
-    index, next_bound = 0, bounds[1] if len(bounds) > 1 else end
-    for starts_at, event_id, title, cancelled_at in singles:  # in order of start: walk the days along
-        while starts_at >= next_bound and index < len(days) - 1:
-            index += 1
-            next_bound = bounds[index + 1] if index + 1 < len(bounds) else end
-        if event_id in hidden:
-            continue
-        counts[index] += 1
-        if counts[index] <= CALENDAR_PER_DAY:
-            by_day[index].append((starts_at, event_id, title, cancelled_at))
+    params: dict = {"audiences": audiences_of(viewer), "start": start, "per_day": CALENDAR_PER_DAY}
+    where = "audience IN :audiences AND rrule IS NULL AND ends_at > :start"
+    for name, value in (("department", filters.department), ("kind", filters.kind), ("audience", filters.audience)):
+        if value:
+            where += f" AND {name} = :{name}"
+            params[name] = value
+    if hidden:
+        where += " AND id NOT IN :hidden"
+        params["hidden"] = sorted(hidden)
+    for i in range(len(days)):
+        params[f"low{i}"] = start - timedelta(days=1) if i == 0 else bounds[i]
+        params[f"high{i}"] = bounds[i + 1] if i + 1 < len(bounds) else end
+    ranges = [f"{where} AND starts_at >= :low{i} AND starts_at < :high{i}" for i in range(len(days))]
+    expanding = [bindparam("audiences", expanding=True)] + ([bindparam("hidden", expanding=True)] if hidden else [])
+    counts = list(db.session.execute(text("SELECT " + ", ".join(
+        f"(SELECT count(*) FROM coordination_event WHERE {r})" for r in ranges)).bindparams(*expanding),
+        params).one())
+    busy = [i for i, count in enumerate(counts) if count]
+    if busy:
+        firsts = text(" UNION ALL ".join(
+            f"SELECT * FROM (SELECT {i} AS day, starts_at, id, title, cancelled_at FROM coordination_event "
+            f"WHERE {ranges[i]} ORDER BY starts_at, id LIMIT :per_day) AS day{i}" for i in busy)
+        ).bindparams(*expanding).columns(day=Integer, starts_at=DateTime, id=Integer, title=String,
+                                         cancelled_at=DateTime)
+        for day_index, starts_at, event_id, title, cancelled_at in db.session.execute(firsts, params):
+            by_day[day_index].append((starts_at, event_id, title, cancelled_at))
 
     def place(starts_at, event_id, title, cancelled_at) -> int:
         day_index = max(0, bisect.bisect_right(bounds, starts_at) - 1)
@@ -1003,9 +1024,12 @@ def month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = F
                                              CoordinationEvent.repeat_until > start,
                                              CoordinationEvent.starts_at < end).limit(SERIES_SCAN_LIMIT)
     for row in db.session.execute(series):
-        if row.id not in hidden:
-            for occurrence in expand(row, start, end):
-                mixed.add(place(occurrence.starts_at, row.id, row.title, row.cancelled_at))
+        if row.id in hidden:
+            continue
+        starts = _series_starts(row.rrule, row.starts_at, row.timezone)
+        duration = row.ends_at - row.starts_at
+        for occurrence_start in starts[bisect.bisect_right(starts, start - duration):bisect.bisect_left(starts, end)]:
+            mixed.add(place(occurrence_start, row.id, row.title, row.cancelled_at))
     utc = ZoneInfo("UTC")
     shown: list[list] = []
     for index, items in enumerate(by_day):
@@ -1017,7 +1041,7 @@ def month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = F
     by_day = shown
     weeks = []
     for week_start in range(0, len(days), 7):
-        weeks.append([(days[i], days[i].month == month, by_day[i], max(0, counts[i] - CALENDAR_PER_DAY))
+        weeks.append([(days[i], days[i].month == month, by_day[i], max(0, counts[i] - CALENDAR_PER_DAY), bounds[i])
                       for i in range(week_start, week_start + 7)])
     return weeks
 

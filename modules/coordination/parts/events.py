@@ -206,16 +206,17 @@ def month():
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     locale = str(get_locale())
-    tz = service.zone(tz_name)
+    list_url = url_for("coordination.events", **_filter_args(form))
+    list_url += "&" if "?" in list_url else "?"
 
-    def day_cursor(day: date) -> str:
-        start = service.to_utc_naive(datetime.combine(day, datetime.min.time()), tz)
-        return f"{(start - timedelta(microseconds=1)).isoformat()}~0"
+    def more_url(first_utc: datetime) -> str:
+        """The list from that day on (its cursor: just before the day's first instant)."""
+        return f"{list_url}after={(first_utc - timedelta(microseconds=1)).isoformat()}~0"
 
     return render_template("coordination/events/calendar.html", weeks=weeks, first=first, form=form,
                            month_title=format_date(first, "LLLL yyyy", locale=locale).capitalize(),
                            weekday_names=[get_day_names("abbreviated", locale=locale)[i] for i in range(7)],
-                           day_cursor=day_cursor, events_url=url_for("coordination.events"),
+                           more_url=more_url, events_url=url_for("coordination.events"),
                            cancelled_label=_("Cancelled"), messages=messages, kinds=KIND_LABELS,
                            args=_filter_args(form),
                            previous=previous.strftime("%Y-%m"), following=following.strftime("%Y-%m"),
