@@ -172,3 +172,22 @@ def test_editing_through_the_form_keeps_what_was_typed_on_error(make_member, mak
     assert response.status_code == 422 and 'value="Après"' in page and "The end must come after the start." in page
     db.session.refresh(event)
     assert event.title == "Avant"
+
+
+def test_a_hidden_event_leaves_lists_calendars_and_feeds(make_member, make_event, visit, client, app):
+    from community.moderation.service import set_hidden
+
+    ana = make_member(role="organiser")
+    moderator = make_member(role="moderator")
+    hidden = make_event(ana, title="Caché", audience="public", **_at(2))
+    make_event(ana, title="Visible", audience="public", **_at(2))
+    with app.test_request_context():
+        set_hidden("coordination.event", str(hidden.id), True, moderator, "test")
+    db.session.commit()
+    member = visit(make_member())
+    month = (utcnow() + timedelta(days=2)).strftime("%Y-%m")
+    for page in (member.get("/coordination/events/"), member.get(f"/coordination/events/calendar?month={month}"),
+                 client.get("/coordination/calendars/public.ics")):
+        text = page.get_data(as_text=True)
+        assert "Visible" in text and "Caché" not in text
+    assert member.get(f"/coordination/events/{hidden.id}").status_code == 404
