@@ -246,3 +246,27 @@ def test_a_relay_in_the_feed_shows_who_relayed_and_their_comment(app, make_membe
     assert "relayed by" in item and "/members/relayer" in item
     assert '<p class="relay-comment">« À lire &lt;vite&gt; »</p>' in item
     assert "&lt;div" not in page and "&lt;article" not in page
+
+
+def test_the_feed_of_a_member_of_several_groups(app, make_member, make_post, visit):
+    """The feed's statement is built once with a list parameter for the groups: any number works."""
+    from community.registry import registry
+
+    me, other = make_member(handle="insider"), make_member()
+    rooms = ["collaboration:group:1", "collaboration:group:2", "collaboration:group:3"]
+    module = registry.get("collaboration")
+    saved = module.audiences, module.post_audiences
+    module.audiences = lambda member: rooms if member.handle == "insider" else []
+    module.post_audiences = lambda member: [(room, room) for room in rooms] if member.handle == "insider" else []
+    try:
+        for room in rooms:
+            make_post(other, f"Dans {room}", audience=room)
+        make_post(other, "Ailleurs", audience="collaboration:group:4")
+        page = visit(me).get("/")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert all(f"Dans {room}" in text for room in rooms) and "Ailleurs" not in text
+        with app.test_request_context():
+            assert len(service.home_feed(me)) == 3 and service.home_feed(other) == []  # not in these groups
+    finally:
+        module.audiences, module.post_audiences = saved
