@@ -262,7 +262,18 @@ def state(campaign: CoordinationCampaign, today: date | None = None) -> str:
 def set_closed(member, campaign: CoordinationCampaign, closed: bool) -> None:
     if not can_manage(member, campaign):
         raise CampaignError(_l("Only organisers run campaigns."))
+    was_closed = campaign.closed_at is not None
     campaign.closed_at = utcnow() if closed else None
+    if closed and not was_closed:
+        # Volunteers still signed up for a shift to come learn that it will not take place.
+        volunteers = list(db.session.scalars(
+            select(CoordinationSignup.member_id).distinct()
+            .join(CoordinationShift, CoordinationShift.id == CoordinationSignup.shift_id)
+            .where(CoordinationShift.campaign_id == campaign.id, CoordinationShift.cancelled_at.is_(None),
+                   CoordinationShift.starts_at > utcnow())))
+        publish(member, "coordination.campaign_closed", campaign, audience=f"member:{member.id}", notify=volunteers,
+                data={"endpoint": "coordination.campaign", "args": {"campaign_id": campaign.id},
+                      "title": campaign.title}, commit=False)
     db.session.commit()
 
 
@@ -705,6 +716,12 @@ def cancel_shift(member, campaign: CoordinationCampaign, shift: CoordinationShif
     if not can_manage(member, campaign):
         raise CampaignError(_l("Only organisers run campaigns."))
     shift.cancelled_at = utcnow()
+    volunteers = list(db.session.scalars(select(CoordinationSignup.member_id)
+                                         .where(CoordinationSignup.shift_id == shift.id)))
+    # The volunteers hear of it (in-app, and by e-mail if they accept it); the sign-ups stay as a record.
+    publish(member, "coordination.shift_cancelled", shift, audience=f"member:{member.id}", notify=volunteers,
+            data={"endpoint": "coordination.campaign", "args": {"campaign_id": campaign.id},
+                  "title": campaign.title, "starts_at": shift.starts_at.isoformat()}, commit=False)
     db.session.commit()
 
 

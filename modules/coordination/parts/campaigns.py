@@ -582,6 +582,9 @@ PART = Part(
         "coordination.report": ActivityKind(ACTIVITY_TEMPLATE, _l("A volunteer sends a field report")),
         # Opt-in like every e-mail: the sign-up form offers the choice ("remind me by e-mail").
         service.REMINDER_VERB: ActivityKind(ACTIVITY_TEMPLATE, _l("A reminder before a shift you signed up for")),
+        "coordination.shift_cancelled": ActivityKind(ACTIVITY_TEMPLATE, _l("A shift you signed up for is cancelled")),
+        "coordination.campaign_closed": ActivityKind(ACTIVITY_TEMPLATE,
+                                                     _l("A campaign you signed up for is closed")),
     },
     nav_items=_nav,
     rooms={"campaign": _may_join},

@@ -178,3 +178,26 @@ def test_reminders_are_sent_once_to_who_accepts_them(app, smtp_server, make_memb
     db.session.commit()
     assert service.send_shift_reminders(utcnow()) == {"claimed": 1, "mailed": 1}
     assert mail.drain()
+
+
+def test_volunteers_hear_of_a_cancelled_shift_and_a_closed_campaign(app, make_member, organiser):
+    from community.models import Notification
+
+    campaign = make_campaign(organiser, title="Tractage gare")
+    first = make_shift(organiser, campaign, hours=30)
+    second = make_shift(organiser, campaign, hours=60)
+    ana, ben, other = make_member(handle="ana"), make_member(handle="ben"), make_member(handle="other")
+    service.sign_up(ana, campaign, first)
+    service.sign_up(ben, campaign, second)
+
+    def notified(verb):
+        return set(db.session.scalars(select(Notification.member_id).where(Notification.kind == verb)))
+
+    service.cancel_shift(organiser, campaign, first)
+    assert notified("coordination.shift_cancelled") == {ana.id}
+    service.set_closed(organiser, campaign, True)  # ana's shift is already cancelled: only ben hears
+    assert notified("coordination.campaign_closed") == {ben.id}
+    service.set_closed(organiser, campaign, True)  # closing again tells nobody twice
+    assert len(db.session.scalars(select(Notification).where(
+        Notification.member_id == ben.id)).all()) == 1
+    assert other.id not in notified("coordination.campaign_closed")
