@@ -36,7 +36,7 @@ from community.activity import publish, visible_audiences
 from community.database import after_commit
 from community.extensions import db, socketio
 from community.markdown import render_markdown
-from community.models import EmailPreference, HiddenContent, Member
+from community.models import Activity, EmailPreference, HiddenContent, Member
 from community.registry import registry
 from community.settings import module_setting
 from community.timeutil import utcnow
@@ -856,6 +856,23 @@ def check_in(manager, event: CoordinationEvent, member_id: int, *, now: datetime
     # The attendee is the actor (influence counts attendance) and the only one to see it.
     publish(attendee, "coordination.checkin", event, audience=f"member:{member_id}", data=_data(event),
             commit=False)
+    db.session.commit()
+
+
+def undo_check_in(manager, event: CoordinationEvent, member_id: int) -> None:
+    """Take back a check-in made by mistake; its activity goes too, so points and badges follow."""
+    if not can_manage(manager, event):
+        raise EventError(_l("Only the event's organisers check attendees in."))
+    done = db.session.execute(update(CoordinationRsvp).where(
+        CoordinationRsvp.event_id == event.id, CoordinationRsvp.member_id == member_id,
+        CoordinationRsvp.checked_in_at.is_not(None))
+        .values(checked_in_at=None).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        db.session.rollback()
+        raise EventError(_l("This member is not checked in."))
+    db.session.execute(delete(Activity).where(
+        Activity.verb == "coordination.checkin", Activity.actor_id == member_id,
+        Activity.object_type == event.content_type, Activity.object_id == str(event.id)))
     db.session.commit()
 
 

@@ -68,6 +68,7 @@ def register(bp) -> None:
     rule("/events/<int:event_id>/answer", limited("TERREAU_LIMIT_POST", answer), "event_answer", ("POST",))
     rule("/events/<int:event_id>/attendees", attendees, "event_attendees")
     rule("/events/<int:event_id>/attendees/<int:member_id>/checkin", checkin, "event_checkin", ("POST",))
+    rule("/events/<int:event_id>/attendees/<int:member_id>/uncheck", uncheck, "event_uncheck", ("POST",))
     rule("/calendars/", calendars, "calendars", ("GET", "POST"))
     rule("/calendars/public.ics", public_feed, "calendar_public")
     rule("/calendars/<token>/mine.ics", my_feed, "calendar_mine")
@@ -381,6 +382,18 @@ def checkin(event_id: int, member_id: int):
         flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("coordination.event_attendees", event_id=item.id))
     flash(_("Checked in."), "success")
+    return redirect(url_for("coordination.event_attendees", event_id=item.id, _anchor=f"attendee-{member_id}"))
+
+
+@login_required
+def uncheck(event_id: int, member_id: int):
+    item = _managed_or_404(event_id)
+    try:
+        service.undo_check_in(current_user._get_current_object(), item, member_id)
+    except service.EventError as exc:
+        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
+    else:
+        flash(_("Check-in taken back."), "success")
     return redirect(url_for("coordination.event_attendees", event_id=item.id, _anchor=f"attendee-{member_id}"))
 
 

@@ -214,6 +214,15 @@ def test_check_in_on_the_day_counts_for_the_attendee(make_member, make_event, vi
     response = client.post(f"/coordination/events/{event.id}/attendees/{cleo.id}/checkin", follow_redirects=True)
     assert "not going, or is already checked in" in response.get_data(as_text=True)
     assert visit(bob).post(f"/coordination/events/{event.id}/attendees/{bob.id}/checkin").status_code == 403
+    # a check-in made by mistake is taken back, with its activity (points and badges follow)
+    assert visit(bob).post(f"/coordination/events/{event.id}/attendees/{bob.id}/uncheck").status_code == 403
+    response = client.post(f"/coordination/events/{event.id}/attendees/{bob.id}/uncheck", follow_redirects=True)
+    assert "Check-in taken back." in response.get_data(as_text=True)
+    db.session.refresh(row)
+    assert row.checked_in_at is None
+    assert not db.session.scalars(select(Activity).where(Activity.verb == "coordination.checkin")).all()
+    response = client.post(f"/coordination/events/{event.id}/attendees/{bob.id}/uncheck", follow_redirects=True)
+    assert "This member is not checked in." in response.get_data(as_text=True)
 
 
 def test_concurrent_answers_for_the_last_seats_give_exactly_the_capacity(app, make_member, make_event, visit):
