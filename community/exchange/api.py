@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from ..extensions import db
 
 FORMAT = "terreau-community/1"
+OPEN_AUDIENCES = ("public", "members")  # stored audiences that are a visibility rather than a group
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,24 @@ def iso_date(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def str_id(value: Any) -> str | None:
+    """An optional reference as the file writes ids (strings); None stays None."""
+    return str(value) if value is not None else None
+
+
+def table_rows(model: Any, *order: Any) -> list:
+    """Every row of a model's table, as plain rows (no ORM objects: exports read whole tables)."""
+    return db.session.execute(select(model.__table__).order_by(*order)).all()
+
+
+def by_key(rows: Iterable, key: str) -> dict[Any, list]:
+    """Rows grouped by one of their columns, keeping their order: children looked up by parent id."""
+    grouped: dict[Any, list] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(row)
+    return grouped
+
+
 class ExportContext:
     """Handles of members by id, and the group slugs of audiences, for the exporters."""
 
@@ -73,6 +94,13 @@ class ExportContext:
     def group_slug(self, audience: str | None) -> str | None:
         """The group slug of an audience such as "collaboration:group:7"; None for "members"/"public"."""
         return self._slugs.get(audience) if audience else None
+
+    def group_and_visibility(self, audience: str | None) -> tuple[str | None, str]:
+        """(group slug, visibility) of a stored audience: (None, "public"/"members") for an open one,
+        else the group's slug and "members"."""
+        if audience in OPEN_AUDIENCES:
+            return None, audience
+        return self.group_slug(audience), "members"
 
     iso = staticmethod(iso)
     iso_date = staticmethod(iso_date)
@@ -217,6 +245,13 @@ class ImportContext:
         if audience is None:
             self.error(path, f"unknown group {slug!r}")
         return audience
+
+    def item_audience(self, item: dict, path: str) -> str:
+        """The audience of an item that names a ``group`` (its audience) or else a ``visibility``
+        (default "members"); an unknown group is an error."""
+        if item.get("group"):
+            return self.group_audience(item["group"], f"{path}.group") or "members"
+        return item.get("visibility", "members")
 
     # --- what the engine stores once the whole file is checked --------------------------
 

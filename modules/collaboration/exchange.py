@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select
-
-from community.exchange.api import Exchange, ExportContext, ImportContext, each, iso
+from community.exchange.api import Exchange, ExportContext, ImportContext, by_key, each, iso, str_id, table_rows
 from community.markdown import render_markdown
 
 from .access import group_room
@@ -36,38 +34,20 @@ from .models import (
     CollaborationWallPost,
 )
 
-
-def _rows(model, *order):
-    from community.extensions import db
-
-    return db.session.execute(select(model.__table__).order_by(*order)).all()
-
-
-def _by(rows, key: str) -> dict:
-    grouped: dict = {}
-    for row in rows:
-        grouped.setdefault(getattr(row, key), []).append(row)
-    return grouped
-
-
-def _id(value) -> str | None:
-    return str(value) if value is not None else None
-
-
 # --- export ------------------------------------------------------------------------------------
 
 
 def export(ctx: ExportContext) -> dict:
     h = ctx.handle
-    groups_rows = _rows(CollaborationGroup, CollaborationGroup.id)
+    groups_rows = table_rows(CollaborationGroup, CollaborationGroup.id)
     slugs = {}
     for g in groups_rows:
         slugs[g.id] = g.slug
         ctx.add_group(g.slug, group_room(g.id))
-    memberships = _by(_rows(CollaborationMembership, CollaborationMembership.group_id,
-                            CollaborationMembership.member_id), "group_id")
-    walls = _by(_rows(CollaborationWallPost, CollaborationWallPost.id), "group_id")
-    links = _by(_rows(CollaborationLink, CollaborationLink.id), "group_id")
+    memberships = by_key(table_rows(CollaborationMembership, CollaborationMembership.group_id,
+                                    CollaborationMembership.member_id), "group_id")
+    walls = by_key(table_rows(CollaborationWallPost, CollaborationWallPost.id), "group_id")
+    links = by_key(table_rows(CollaborationLink, CollaborationLink.id), "group_id")
     groups = [{
         "slug": g.slug, "name": g.name, "kind": g.kind,
         # "members": who is in the group (handles); "memberships": the details, pending and invited included.
@@ -79,52 +59,53 @@ def export(ctx: ExportContext) -> dict:
         "postal_code": g.postal_code, "member_cap": g.member_cap, "created_by": h(g.created_by_id),
         "created_at": iso(g.created_at), "archived_at": iso(g.archived_at),
         "wall": [{"id": str(w.id), "author": h(w.author_id), "body": w.body, "at": iso(w.created_at),
-                  "reply_to": _id(w.reply_to_id), "deleted_at": iso(w.deleted_at)} for w in walls.get(g.id, [])],
+                  "reply_to": str_id(w.reply_to_id), "deleted_at": iso(w.deleted_at)} for w in walls.get(g.id, [])],
         "links": [{"author": h(li.author_id), "title": li.title, "url": li.url, "note": li.note,
                    "at": iso(li.created_at)} for li in links.get(g.id, [])],
     } for g in groups_rows]
 
-    contributions = _by(_rows(CollaborationContribution, CollaborationContribution.id), "debate_id")
+    contributions = by_key(table_rows(CollaborationContribution, CollaborationContribution.id), "debate_id")
     debates = [{
         "id": str(d.id), "title": d.title, "author": h(d.author_id), "at": iso(d.created_at),
         "group": slugs.get(d.group_id), "question": d.question, "opens_at": iso(d.opens_at),
         "closes_at": iso(d.closes_at), "closed_at": iso(d.closed_at), "synthesis": d.synthesis,
         "contributions": [{"id": str(c.id), "author": h(c.author_id), "stance": c.stance, "body": c.body,
-                           "at": iso(c.created_at), "reply_to": _id(c.reply_to_id), "deleted_at": iso(c.deleted_at)}
+                           "at": iso(c.created_at), "reply_to": str_id(c.reply_to_id), "deleted_at": iso(c.deleted_at)}
                           for c in contributions.get(d.id, [])],
-    } for d in _rows(CollaborationDebate, CollaborationDebate.id)]
+    } for d in table_rows(CollaborationDebate, CollaborationDebate.id)]
 
-    votes = _by(_rows(CollaborationVote, CollaborationVote.statement_id, CollaborationVote.member_id), "statement_id")
-    statements = _by(_rows(CollaborationStatement, CollaborationStatement.id), "question_id")
+    votes = by_key(table_rows(CollaborationVote, CollaborationVote.statement_id, CollaborationVote.member_id),
+                              "statement_id")
+    statements = by_key(table_rows(CollaborationStatement, CollaborationStatement.id), "question_id")
     opinion_maps = [{
         "id": str(q.id), "title": q.title, "author": h(q.author_id), "at": iso(q.created_at),
         "group": slugs.get(q.group_id), "description": q.description, "closed_at": iso(q.closed_at),
         "statements": [{"id": str(s.id), "author": h(s.author_id), "text": s.text, "at": iso(s.created_at),
                         "votes": [{"member": h(v.member_id), "value": v.value, "at": iso(v.created_at)}
                                   for v in votes.get(s.id, [])]} for s in statements.get(q.id, [])],
-    } for q in _rows(CollaborationOpinionQuestion, CollaborationOpinionQuestion.id)]
+    } for q in table_rows(CollaborationOpinionQuestion, CollaborationOpinionQuestion.id)]
 
-    versions = _by(_rows(CollaborationProposalVersion, CollaborationProposalVersion.proposal_id,
-                         CollaborationProposalVersion.number), "proposal_id")
-    amendments = _by(_rows(CollaborationAmendment, CollaborationAmendment.id), "proposal_id")
-    supports = _by(_rows(CollaborationSupport, CollaborationSupport.proposal_id, CollaborationSupport.member_id),
-                   "proposal_id")
+    versions = by_key(table_rows(CollaborationProposalVersion, CollaborationProposalVersion.proposal_id,
+                                 CollaborationProposalVersion.number), "proposal_id")
+    amendments = by_key(table_rows(CollaborationAmendment, CollaborationAmendment.id), "proposal_id")
+    supports = by_key(table_rows(CollaborationSupport, CollaborationSupport.proposal_id,
+                                 CollaborationSupport.member_id), "proposal_id")
     proposals = [{
         "id": str(p.id), "title": p.title, "author": h(p.author_id), "at": iso(p.created_at),
         "group": slugs.get(p.group_id), "status": p.status, "closed_at": iso(p.closed_at),
-        "versions": [{"number": v.number, "text": v.text, "author": h(v.author_id), "amendment": _id(v.amendment_id),
+        "versions": [{"number": v.number, "text": v.text, "author": h(v.author_id), "amendment": str_id(v.amendment_id),
                       "at": iso(v.created_at)} for v in versions.get(p.id, [])],
         "amendments": [{"id": str(a.id), "author": h(a.author_id), "base_version": a.base_version, "text": a.text,
                         "rationale": a.rationale, "status": a.status, "decided_by": h(a.decided_by_id),
                         "decided_at": iso(a.decided_at), "at": iso(a.created_at)} for a in amendments.get(p.id, [])],
         "supports": [{"member": h(s.member_id), "at": iso(s.created_at)} for s in supports.get(p.id, [])],
-    } for p in _rows(CollaborationProposal, CollaborationProposal.id)]
+    } for p in table_rows(CollaborationProposal, CollaborationProposal.id)]
 
     introductions = [{"id": str(i.id), "from": h(i.from_id), "to": h(i.to_id), "status": i.status,
                       "at": iso(i.created_at), "decided_at": iso(i.decided_at), "message": i.message}
-                     for i in _rows(CollaborationIntroduction, CollaborationIntroduction.id)]
+                     for i in table_rows(CollaborationIntroduction, CollaborationIntroduction.id)]
     blocks = [{"member": h(b.member_id), "blocked": h(b.blocked_id), "at": iso(b.created_at)}
-              for b in _rows(CollaborationBlock, CollaborationBlock.member_id, CollaborationBlock.blocked_id)]
+              for b in table_rows(CollaborationBlock, CollaborationBlock.member_id, CollaborationBlock.blocked_id)]
     return {"groups": groups, "debates": debates, "opinion_maps": opinion_maps, "proposals": proposals,
             "introductions": introductions, "blocks": blocks}
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import select
-
-from community.exchange.api import Exchange, ExportContext, ImportContext, each, iso, iso_date
+from community.exchange.api import (
+    Exchange,
+    ExportContext,
+    ImportContext,
+    by_key,
+    each,
+    iso,
+    iso_date,
+    str_id,
+    table_rows,
+)
 
 from .models import (
     REPORT_COUNTS,
@@ -29,32 +37,6 @@ from .models import (
     CoordinationTeamMember,
 )
 
-OPEN_AUDIENCES = ("public", "members")
-
-
-def _rows(model, *order):
-    from community.extensions import db
-
-    return db.session.execute(select(model.__table__).order_by(*order)).all()
-
-
-def _by(rows, key: str) -> dict:
-    grouped: dict = {}
-    for row in rows:
-        grouped.setdefault(getattr(row, key), []).append(row)
-    return grouped
-
-
-def _id(value) -> str | None:
-    return str(value) if value is not None else None
-
-
-def _where(ctx: ExportContext, audience: str) -> tuple[str | None, str]:
-    if audience in OPEN_AUDIENCES:
-        return None, audience
-    return ctx.group_slug(audience), "members"
-
-
 # --- export ------------------------------------------------------------------------------------
 
 
@@ -63,44 +45,45 @@ def export(ctx: ExportContext) -> dict:
     kits = [{"id": str(k.id), "title": k.title, "summary": k.summary, "talking_points": k.talking_points,
              "script": k.script, "checklist": k.checklist, "created_by": h(k.created_by_id), "at": iso(k.created_at),
              "updated_at": iso(k.updated_at), "archived_at": iso(k.archived_at)}
-            for k in _rows(CoordinationKit, CoordinationKit.id)]
-    co = _by(_rows(CoordinationCoOrganiser, CoordinationCoOrganiser.event_id, CoordinationCoOrganiser.member_id),
-             "event_id")
-    rsvps = _by(_rows(CoordinationRsvp, CoordinationRsvp.event_id, CoordinationRsvp.member_id), "event_id")
+            for k in table_rows(CoordinationKit, CoordinationKit.id)]
+    co = by_key(table_rows(CoordinationCoOrganiser, CoordinationCoOrganiser.event_id,
+                           CoordinationCoOrganiser.member_id), "event_id")
+    rsvps = by_key(table_rows(CoordinationRsvp, CoordinationRsvp.event_id, CoordinationRsvp.member_id), "event_id")
     events = []
-    for e in _rows(CoordinationEvent, CoordinationEvent.id):
-        group, visibility = _where(ctx, e.audience)
+    for e in table_rows(CoordinationEvent, CoordinationEvent.id):
+        group, visibility = ctx.group_and_visibility(e.audience)
         events.append({
             "id": str(e.id), "title": e.title, "organizer": h(e.organiser_id), "starts_at": iso(e.starts_at),
             "ends_at": iso(e.ends_at), "created_at": iso(e.created_at), "updated_at": iso(e.updated_at),
             "description": e.description, "kind": e.kind, "timezone": e.timezone, "rrule": e.rrule,
             "repeat_until": iso(e.repeat_until), "location": e.place_name, "address": e.address,
             "commune": e.commune, "postal_code": e.postal_code, "online_url": e.online_url, "capacity": e.capacity,
-            "group": group, "visibility": visibility, "kit": _id(e.kit_id), "cancelled_at": iso(e.cancelled_at),
+            "group": group, "visibility": visibility, "kit": str_id(e.kit_id), "cancelled_at": iso(e.cancelled_at),
             "uid": e.uid, "sequence": e.sequence, "co_organizers": [h(c.member_id) for c in co.get(e.id, [])],
             "attendees": [{"member": h(r.member_id), "status": r.status, "checked_in": r.checked_in_at is not None,
                            "checked_in_at": iso(r.checked_in_at), "at": iso(r.created_at),
                            "waiting_since": iso(r.waiting_since)} for r in rsvps.get(e.id, [])],
         })
-    sectors = _by(_rows(CoordinationSector, CoordinationSector.id), "campaign_id")
-    teams = _by(_rows(CoordinationTeam, CoordinationTeam.id), "campaign_id")
-    team_members = _by(_rows(CoordinationTeamMember, CoordinationTeamMember.team_id,
-                             CoordinationTeamMember.member_id), "team_id")
-    shifts = _by(_rows(CoordinationShift, CoordinationShift.id), "campaign_id")
-    signups = _by(_rows(CoordinationSignup, CoordinationSignup.shift_id, CoordinationSignup.member_id), "shift_id")
+    sectors = by_key(table_rows(CoordinationSector, CoordinationSector.id), "campaign_id")
+    teams = by_key(table_rows(CoordinationTeam, CoordinationTeam.id), "campaign_id")
+    team_members = by_key(table_rows(CoordinationTeamMember, CoordinationTeamMember.team_id,
+                                     CoordinationTeamMember.member_id), "team_id")
+    shifts = by_key(table_rows(CoordinationShift, CoordinationShift.id), "campaign_id")
+    signups = by_key(table_rows(CoordinationSignup, CoordinationSignup.shift_id, CoordinationSignup.member_id),
+                                "shift_id")
     campaign_of_sector = {s.id: s.campaign_id for rows in sectors.values() for s in rows}
     assignments: dict[int, list] = {}
-    for a in _rows(CoordinationAssignment, CoordinationAssignment.id):
+    for a in table_rows(CoordinationAssignment, CoordinationAssignment.id):
         assignments.setdefault(campaign_of_sector[a.sector_id], []).append(a)
     reports: dict[int, list] = {}
-    for r in _rows(CoordinationReport, CoordinationReport.id):
+    for r in table_rows(CoordinationReport, CoordinationReport.id):
         reports.setdefault(campaign_of_sector[r.sector_id], []).append(r)
     campaigns = []
-    for c in _rows(CoordinationCampaign, CoordinationCampaign.id):
-        group, _visibility = _where(ctx, c.audience)
+    for c in table_rows(CoordinationCampaign, CoordinationCampaign.id):
+        group, _visibility = ctx.group_and_visibility(c.audience)
         campaigns.append({
             "id": str(c.id), "title": c.title, "description": c.description, "kind": c.kind, "goal": c.goal,
-            "starts_on": iso_date(c.starts_on), "ends_on": iso_date(c.ends_on), "group": group, "kit": _id(c.kit_id),
+            "starts_on": iso_date(c.starts_on), "ends_on": iso_date(c.ends_on), "group": group, "kit": str_id(c.kit_id),
             "organizer": h(c.organiser_id), "at": iso(c.created_at), "closed_at": iso(c.closed_at),
             "sectors": [{"id": str(s.id), "name": s.name, "detail": s.detail, "target": s.target,
                          "position": s.position} for s in sectors.get(c.id, [])],
@@ -110,22 +93,17 @@ def export(ctx: ExportContext) -> dict:
                         "meeting_point": s.meeting_point, "needed": s.needed, "cancelled_at": iso(s.cancelled_at),
                         "signups": [{"member": h(u.member_id), "at": iso(u.created_at)} for u in signups.get(s.id, [])]}
                        for s in shifts.get(c.id, [])],
-            "assignments": [{"sector": str(a.sector_id), "member": h(a.member_id), "team": _id(a.team_id),
+            "assignments": [{"sector": str(a.sector_id), "member": h(a.member_id), "team": str_id(a.team_id),
                              "by": h(a.assigned_by_id), "at": iso(a.assigned_at)} for a in assignments.get(c.id, [])],
             "reports": [{"id": str(r.id), "sector": str(r.sector_id), "member": h(r.member_id),
-                         "shift": _id(r.shift_id), "at": iso(r.created_at), **{k: getattr(r, k) for k in REPORT_COUNTS}}
+                         "shift": str_id(r.shift_id), "at": iso(r.created_at),
+                         **{k: getattr(r, k) for k in REPORT_COUNTS}}
                         for r in reports.get(c.id, [])],
         })
     return {"kits": kits, "events": events, "campaigns": campaigns}
 
 
 # --- import ------------------------------------------------------------------------------------
-
-
-def _audience(ctx: ImportContext, item: dict, path: str) -> str:
-    if item.get("group"):
-        return ctx.group_audience(item["group"], f"{path}.group") or "members"
-    return item.get("visibility", "members")
 
 
 def _data(event_id: int, title: str) -> dict:
@@ -177,7 +155,7 @@ def _import_events(doc: dict, ctx: ImportContext, kits: dict[str, int]) -> None:
             ctx.error(f"{path}.ends_at", "an event ends after it starts")
         created = ctx.time(item.get("created_at"), f"{path}.created_at", required=False) or starts
         organiser = ctx.member(item.get("organizer"), f"{path}.organizer", required=False)
-        audience = _audience(ctx, item, path)
+        audience = ctx.item_audience(item, path)
         uid = item.get("uid") or new_uid()
         if uid in uids:
             ctx.error(f"{path}.uid", f"duplicate uid (also at {uids[uid]})")
@@ -277,7 +255,7 @@ def _import_campaigns(doc: dict, ctx: ImportContext, kits: dict[str, int]) -> No
             ctx.error(f"{path}.ends_on", "a campaign ends on or after the day it starts")
         rows.append({"id": campaign_id, "title": item["title"], "description": item.get("description", ""),
                      "kind": item["kind"], "goal": item["goal"], "starts_on": starts, "ends_on": ends,
-                     "audience": _audience(ctx, item, path), "kit_id": _kit(ctx, item, path, kits),
+                     "audience": ctx.item_audience(item, path), "kit_id": _kit(ctx, item, path, kits),
                      "organiser_id": ctx.member(item.get("organizer"), f"{path}.organizer", required=False),
                      "created_at": ctx.time(item["at"], f"{path}.at"),
                      "closed_at": ctx.time(item.get("closed_at"), f"{path}.closed_at", required=False)})

@@ -5,9 +5,8 @@ groups, registers the slug ↔ audience pairs in the exchange context before thi
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
 
-from community.exchange.api import Exchange, ExportContext, ImportContext, each, iso
+from community.exchange.api import Exchange, ExportContext, ImportContext, each, iso, table_rows
 
 from .models import (
     InfluenceAnnouncement,
@@ -18,37 +17,26 @@ from .models import (
     InfluenceRelay,
 )
 
-OPEN_AUDIENCES = ("public", "members")
-
-
-def _where(ctx: ExportContext, audience: str | None) -> tuple[str | None, str]:
-    """(group slug, visibility) of a stored audience."""
-    if audience in OPEN_AUDIENCES:
-        return None, audience
-    return ctx.group_slug(audience), "members"
-
 
 def export(ctx: ExportContext) -> dict:
-    from community.extensions import db
-
     reactions: dict[int, list[dict]] = {}
-    for r in db.session.execute(select(InfluenceReaction.__table__).order_by(
-            InfluenceReaction.post_id, InfluenceReaction.member_id, InfluenceReaction.kind)):
+    for r in table_rows(InfluenceReaction, InfluenceReaction.post_id, InfluenceReaction.member_id,
+                        InfluenceReaction.kind):
         reactions.setdefault(r.post_id, []).append({"member": ctx.handle(r.member_id), "kind": r.kind,
                                                     "at": iso(r.created_at)})
     relays: dict[int, list[dict]] = {}
-    for r in db.session.execute(select(InfluenceRelay.__table__).order_by(InfluenceRelay.id)):
+    for r in table_rows(InfluenceRelay, InfluenceRelay.id):
         relays.setdefault(r.post_id, []).append({"member": ctx.handle(r.member_id), "comment": r.comment,
                                                  "at": iso(r.created_at)})
     posts = []
-    for p in db.session.execute(select(InfluencePost.__table__).order_by(InfluencePost.id)):
-        group, visibility = _where(ctx, p.audience)
+    for p in table_rows(InfluencePost, InfluencePost.id):
+        group, visibility = ctx.group_and_visibility(p.audience)
         posts.append({"id": str(p.id), "author": ctx.handle(p.author_id), "body": p.body, "at": iso(p.created_at),
                       "reply_to": str(p.reply_to_id) if p.reply_to_id else None, "group": group,
                       "visibility": visibility, "edited_at": iso(p.edited_at), "deleted_at": iso(p.deleted_at),
                       "reactions": reactions.get(p.id, []), "relays": relays.get(p.id, [])})
     announcements = []
-    for a in db.session.execute(select(InfluenceAnnouncement.__table__).order_by(InfluenceAnnouncement.id)):
+    for a in table_rows(InfluenceAnnouncement, InfluenceAnnouncement.id):
         announcements.append({"id": str(a.id), "author": ctx.handle(a.author_id), "title": a.title, "body": a.body,
                               "at": iso(a.created_at), "scope": a.scope, "area": a.area,
                               "group": ctx.group_slug(a.audience), "send_email": a.send_email,
@@ -139,12 +127,6 @@ class _Renderer:
         return html, tags, mentioned
 
 
-def _audience(ctx: ImportContext, item: dict, path: str) -> str:
-    if item.get("group"):
-        return ctx.group_audience(item["group"], f"{path}.group") or "members"
-    return item.get("visibility", "members")
-
-
 def import_(doc: dict, ctx: ImportContext) -> None:
     entries = [(path, item) for _i, item, path in each(doc.get("posts", []), "$.posts")]
     ids = ctx.ids(entries)
@@ -161,7 +143,7 @@ def import_(doc: dict, ctx: ImportContext) -> None:
             author = ctx.member(item["author"], f"{path}.author")
             at = ctx.time(item["at"], f"{path}.at")
             deleted = ctx.time(item.get("deleted_at"), f"{path}.deleted_at", required=False)
-            audience = _audience(ctx, item, path)
+            audience = ctx.item_audience(item, path)
             html, post_tags, mentioned = render(item["body"])
             rows[post_id] = row = {
                 "id": post_id, "author_id": author, "body": item["body"], "body_html": html, "image": None,
