@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .helpers import register
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -172,9 +174,6 @@ def new_context(browser, server, requests_seen):
         context.close()
 
 
-MEMBER_PASSWORD = "une phrase de passe facile à retenir"
-
-
 @pytest.fixture
 def registered_page(new_context):
     """registered_page(display_name, handle) -> a page of a fresh context, signed up through the form.
@@ -183,17 +182,7 @@ def registered_page(new_context):
 
     def make(display_name: str, handle: str, locale: str = "en-GB"):
         page = new_context(locale).new_page()
-        page.goto("/auth/register")
-        page.fill("#display_name", display_name)
-        page.fill("#handle", handle)
-        page.fill("#email", f"{handle}@example.org")
-        page.fill("#password", MEMBER_PASSWORD)
-        page.check("#consent")
-        with page.expect_navigation():
-            page.click("form.form button[type=submit]")
-        errors = page.locator(".field__error, .flash--error").all_inner_texts()
-        assert "/auth/register" not in page.url, f"registration of {handle} refused: {errors}"
-        assert page.locator("body[data-member]").count() == 1, f"registration of {handle} did not open a session"
+        register(page, display_name, handle)
         return page
 
     return make

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import admin_page, follow, submit
+
 pytestmark = pytest.mark.e2e
 
 SCREENSHOT = Path("/tmp/assessment.png")
@@ -18,32 +20,13 @@ POSTS = {"ana": "Réunion jeudi soir pour préparer le marché #Quartier",
 FOLLOWS = [("ana", "bruno"), ("bruno", "ana"), ("chloe", "ana")]
 
 
-def log_in(page, identifier: str, password: str) -> None:
-    page.goto("/auth/login")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
-    assert page.locator("body[data-member]").count() == 1, f"{identifier} could not log in"
-
-
-def follow(page, handle: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"/members/{handle}")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Follow", exact=True).click()
-    expect(page.get_by_role("button", name="Unfollow", exact=True)).to_be_visible()
-
-
 def publish(page, body: str) -> None:
     from playwright.sync_api import expect
 
     page.goto("/influence/")
     page.fill("textarea[name=body]", body)
     page.select_option("select[name=audience]", "members")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Publish", exact=True).click()
+    submit(page, "Publish")
     # Not the flash: the open feed's own live fetch may race the redirect for the session cookie.
     expect(page.locator("#stream .post").filter(has_text=body.split(" #")[0])).to_have_count(1)
 
@@ -110,8 +93,7 @@ def test_admin_dashboard_charts_snapshot_and_member_refused(server, new_context,
     refused = chloe.request.post(f"{server.url}/admin/assessment/snapshot", form={"csrf_token": token})
     assert refused.status in (403, 404)
 
-    admin = new_context().new_page()
-    log_in(admin, server.admin_email, server.admin_password)
+    admin = admin_page(new_context, server)
     assert admin.goto("/admin/assessment").status == 200
 
     # Nothing kept yet: the page measures live, says so, and shows no history chart.

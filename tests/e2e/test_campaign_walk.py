@@ -11,33 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import admin_page, not_reloaded, submit
+
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/terreau-shots")
 TITLE = "Porte-à-porte Croix-Rousse"
 NORTH, SOUTH = "Croix-Rousse nord", "Croix-Rousse sud"
 SECTORS = f"{NORTH} ; rues d'Austerlitz à Dumenge ; 60\n{SOUTH} ; ; 40"
-
-
-def log_in(page, identifier: str, password: str) -> None:
-    page.goto("/auth/login")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
-    assert page.locator("body[data-member]").count() == 1, f"{identifier} could not log in"
-
-
-def not_reloaded(page):
-    """Mark the page; the mark survives only if the page is never reloaded or left."""
-    page.evaluate("window.__terreauNotReloaded = true")
-    return lambda: page.evaluate("window.__terreauNotReloaded === true")
-
-
-def submit(page, button_name: str) -> None:
-    """Click a form's submit button by its label and wait for the page the server answers with."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=button_name, exact=True).click()
 
 
 def test_field_report_updates_open_dashboard_and_csv(server, new_context, registered_page, requests_seen):
@@ -48,8 +29,7 @@ def test_field_report_updates_open_dashboard_and_csv(server, new_context, regist
     victor = registered_page("Victor Nguyen", "victor")
 
     # The admin makes Olga an organiser on the members page.
-    admin = new_context().new_page()
-    log_in(admin, server.admin_email, server.admin_password)
+    admin = admin_page(new_context, server)
     admin.goto("/admin/members?q=olga")
     row = admin.locator("tr").filter(has_text="@olga")
     row.locator("select[name=role]").select_option("organiser")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import not_reloaded, submit
+
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/terreau-shots")
@@ -16,18 +18,6 @@ WALL_TEXT = "Qui vient à la réunion de jeudi sur les pistes cyclables ?"
 DEBATE_TITLE = "Faut-il piétonniser la place du marché ?"
 CONTRIBUTION = "Oui : la place respire, les commerces y gagnent"
 INTRODUCTION = "Bonjour Ana, on pourrait préparer la réunion de jeudi ensemble ?"
-
-
-def not_reloaded(page):
-    """Mark the page; the mark survives only if the page is never reloaded or left."""
-    page.evaluate("window.__terreauNotReloaded = true")
-    return lambda: page.evaluate("window.__terreauNotReloaded === true")
-
-
-def submit(page, button_name: str) -> None:
-    """Click a form's submit button by its label and wait for the page the server answers with."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=button_name, exact=True).click()
 
 
 def test_group_wall_live_debate_and_accepted_introduction(registered_page, requests_seen):

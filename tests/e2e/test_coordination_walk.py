@@ -10,38 +10,19 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from .helpers import admin_page, not_reloaded, submit
+
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/terreau-shots")
 TITLE = "Porte-à-porte à la Croix-Rousse"
 
 
-def not_reloaded(page):
-    """Mark the page; the mark survives only if the page is never reloaded or left."""
-    page.evaluate("window.__terreauNotReloaded = true")
-    return lambda: page.evaluate("window.__terreauNotReloaded === true")
-
-
-def submit(page, button_name: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name=button_name, exact=True).click()
-
-
-def log_in(page, identifier: str, password: str) -> None:
-    page.goto("/auth/login")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
-    assert page.locator("body[data-member]").count() == 1, f"{identifier} could not log in"
-
-
 def test_waiting_list_promotion_live_and_ics(server, new_context, registered_page, requests_seen, tmp_path):
     from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    organiser = new_context().new_page()
-    log_in(organiser, server.admin_email, server.admin_password)
+    organiser = admin_page(new_context, server)
 
     # The organiser plans the event through the form: 2 seats, tomorrow at 18:30 in Paris.
     day = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")

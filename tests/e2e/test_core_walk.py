@@ -7,25 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import MEMBER_PASSWORD, admin_page, follow, log_in, not_reloaded, register
+
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "une phrase de passe facile à retenir"
 SHOTS = Path("/tmp/terreau-shots")
 INFLUENCE_LINK = 'nav a[data-endpoint="influence.index"]'
-
-
-def register(page, display_name: str, handle: str) -> None:
-    page.goto("/auth/register")
-    page.fill("#display_name", display_name)
-    page.fill("#handle", handle)
-    page.fill("#email", f"{handle}@example.org")
-    page.fill("#password", PASSWORD)
-    page.check("#consent")
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
-    errors = page.locator(".field__error, .flash--error").all_inner_texts()
-    assert "/auth/register" not in page.url, f"registration refused: {errors}"
-    assert page.locator("body[data-member]").count() == 1, "registration did not open a session"
 
 
 def log_out(page) -> None:
@@ -33,15 +20,6 @@ def log_out(page) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Log out").click()
     assert page.locator("body[data-member]").count() == 0
-
-
-def log_in(page, identifier: str, password: str) -> None:
-    page.goto("/auth/login")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("form.form button[type=submit]")
-    assert page.locator("body[data-member]").count() == 1, f"{identifier} could not log in"
 
 
 def switch_module(page, name: str, expect_enabled: bool) -> None:
@@ -63,7 +41,7 @@ def test_register_follow_live_notification_and_module_switch(server, new_context
     ana = new_context().new_page()
     register(ana, "Ana Lopes", "ana")
     log_out(ana)
-    log_in(ana, "ana", PASSWORD)
+    log_in(ana, "ana", MEMBER_PASSWORD)
 
     # Bruno registers in his own browser context and waits on the home page, socket connected.
     bruno = new_context().new_page()
@@ -72,18 +50,15 @@ def test_register_follow_live_notification_and_module_switch(server, new_context
     expect(bruno.locator("body")).to_have_attribute("data-socket", "connected")
     badge = bruno.locator("#unread-count")
     expect(badge).to_have_text("0")
-    bruno.evaluate("window.__terreauNotReloaded = true")  # a reload or navigation would erase it
+    bruno_still_here = not_reloaded(bruno)
     bruno.screenshot(path=str(SHOTS / "home.png"), full_page=True)
 
     # Ana follows Bruno from his profile.
-    ana.goto("/members/bruno")
-    with ana.expect_navigation():
-        ana.get_by_role("button", name="Follow", exact=True).click()
-    expect(ana.get_by_role("button", name="Unfollow", exact=True)).to_be_visible()
+    follow(ana, "bruno")
 
     # Bruno's badge turns to 1 on the same page, without any reload.
     expect(badge).to_have_text("1")
-    assert bruno.evaluate("window.__terreauNotReloaded === true"), "the page was reloaded"
+    assert bruno_still_here(), "the page was reloaded"
     expect(badge).not_to_have_class("badge--empty")
 
     bruno.goto("/notifications")
@@ -93,8 +68,7 @@ def test_register_follow_live_notification_and_module_switch(server, new_context
     expect(item.locator('a[href="/members/ana"]')).to_be_visible()
 
     # The admin switches "influence" off: its menu link goes and its page answers 404.
-    admin = new_context().new_page()
-    log_in(admin, server.admin_email, server.admin_password)
+    admin = admin_page(new_context, server)
     admin.goto("/admin/modules")
     expect(admin.locator(INFLUENCE_LINK)).to_have_count(1)
     admin.screenshot(path=str(SHOTS / "admin-modules.png"), full_page=True)

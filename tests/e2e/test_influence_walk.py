@@ -7,17 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import follow, not_reloaded, submit
+
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path("/tmp/terreau-shots")
 TEXT = "Marche samedi à 14 h, place de la République"
 BODY = f"{TEXT} avec @elise : **venez nombreux** ! #Climat"
-
-
-def not_reloaded(page):
-    """Mark the page; the mark survives only if the page is never reloaded or left."""
-    page.evaluate("window.__terreauNotReloaded = true")
-    return lambda: page.evaluate("window.__terreauNotReloaded === true")
 
 
 def test_post_reaches_follower_live_notifies_mention_and_lists_topic(registered_page, requests_seen):
@@ -29,10 +25,7 @@ def test_post_reaches_follower_live_notifies_mention_and_lists_topic(registered_
     mentioned = registered_page("Élise Martin", "elise")
 
     # David follows Camille from her profile, before opening his feed: his socket joins her room at connect.
-    follower.goto("/members/camille")
-    with follower.expect_navigation():
-        follower.get_by_role("button", name="Follow", exact=True).click()
-    expect(follower.get_by_role("button", name="Unfollow", exact=True)).to_be_visible()
+    follow(follower, "camille")
 
     # David waits on his feed, Élise on her home page, both with a live socket.
     follower.goto("/influence/")
@@ -51,8 +44,7 @@ def test_post_reaches_follower_live_notifies_mention_and_lists_topic(registered_
     author.goto("/influence/")
     author.fill("textarea[name=body]", BODY)
     author.select_option("select[name=audience]", "members")
-    with author.expect_navigation():
-        author.get_by_role("button", name="Publish", exact=True).click()
+    submit(author, "Publish")
     expect(author.locator(".flash--success")).to_be_visible()
     expect(author.locator("#stream")).to_contain_text(TEXT)
 
