@@ -13,12 +13,17 @@ from .registry import registry
 
 
 def _stored(module: str) -> dict[str, Any]:
-    """The stored values of one module, read once per request/app context."""
-    cache = g.setdefault("terreau_settings", {}) if has_app_context() else {}
-    if module not in cache:
-        rows = db.session.execute(select(Setting.key, Setting.value).where(Setting.module == module)).all()
-        cache[module] = dict(rows)
-    return cache[module]
+    """The stored values of one module. Every module's are read in one query per request/app context
+    (the table holds only the settings admins changed: a few rows), so pages that consult several
+    modules' settings (menus, widgets) pay one query, not one per module."""
+    cache = g.get("terreau_settings") if has_app_context() else None
+    if cache is None:
+        cache = {}
+        for name, key, value in db.session.execute(select(Setting.module, Setting.key, Setting.value)):
+            cache.setdefault(name, {})[key] = value
+        if has_app_context():
+            g.terreau_settings = cache
+    return cache.get(module, {})
 
 
 def module_setting(module: str, key: str) -> Any:
