@@ -4,7 +4,6 @@ assignments, "my sectors", the dashboard (HTML, JSON, CSV export, live room)."""
 from datetime import date, timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.extensions import db, socketio
@@ -15,16 +14,7 @@ from modules.coordination.models import CoordinationAssignment, CoordinationCamp
 
 from ._campaign_helpers import make_campaign, sector
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def organiser(make_member):
-    return make_member(role="organiser", handle="orga")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _sectors():

@@ -5,7 +5,6 @@ import io
 import threading
 
 import pytest
-from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -14,16 +13,7 @@ from community.settings import set_module_setting
 from modules.coordination import kits_service as service
 from modules.coordination.models import CoordinationKit, CoordinationMaterial
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def organiser(make_member):
-    return make_member(role="organiser", handle="orga")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 published for organisers (points count them), added up per sector and overall in one query, live."""
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.activity import visible_audiences
@@ -16,16 +15,7 @@ from tests.conftest import PASSWORD
 from ._campaign_helpers import make_campaign, sector
 from .test_shifts import make_shift
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def organiser(make_member):
-    return make_member(role="organiser", handle="orga")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _reports():

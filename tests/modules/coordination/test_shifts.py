@@ -5,7 +5,6 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community import jobs, mail
@@ -18,16 +17,7 @@ from modules.coordination.models import CoordinationShift, CoordinationSignup
 
 from ._campaign_helpers import make_campaign
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def organiser(make_member):
-    return make_member(role="organiser", handle="orga")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def make_shift(organiser, campaign, *, hours=48, needed="2"):
