@@ -3,8 +3,6 @@ group's stream, invitations, animators, leaving, archiving, privacy, settings, d
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -21,6 +19,7 @@ from modules.collaboration.models import (
     CollaborationMembership,
     CollaborationWallPost,
 )
+from tests.concurrency import all_at_once
 
 
 @pytest.fixture
@@ -226,18 +225,7 @@ def test_concurrent_joins_never_pass_the_cap(app, make_member, make_group, visit
     clients = [visit(make_member(handle=f"runner{i}")) for i in range(8)]
     path = f"/collaboration/groups/{group.id}/join"
     db.session.commit()
-    barrier = threading.Barrier(len(clients))
-    results = []
-
-    def run(client):
-        barrier.wait()
-        results.append(client.post(path).status_code)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once(clients, lambda client: client.post(path).status_code)
     assert results == [302] * len(clients)  # a refusal is a message, never a 500 nor a lock error
     assert _count(group) == _active(group) == 3
 

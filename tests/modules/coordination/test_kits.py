@@ -2,7 +2,6 @@
 downloads as attachments with a count."""
 
 import io
-import threading
 
 import pytest
 from PIL import Image
@@ -12,6 +11,7 @@ from community.extensions import db
 from community.settings import set_module_setting
 from modules.coordination import kits_service as service
 from modules.coordination.models import CoordinationKit, CoordinationMaterial
+from tests.concurrency import all_at_once
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -152,20 +152,13 @@ def test_concurrent_downloads_are_all_counted(app, visit, make_member, organiser
     clients = [visit(make_member()) for _ in range(6)]
     path = f"/coordination/kits/materials/{material.id}/download"
     db.session.commit()
-    barrier = threading.Barrier(len(clients))
-    codes = []
 
-    def run(client):
-        barrier.wait()
+    def download(client):
         response = client.get(path)
-        codes.append(response.status_code)
         response.close()
+        return response.status_code
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = all_at_once(clients, download)
     assert codes == [200] * 6
     db.session.refresh(material)
     assert material.download_count == 6

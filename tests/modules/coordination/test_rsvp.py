@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from community.models import Activity, Notification
 from community.timeutil import utcnow
 from modules.coordination import events_service as service
 from modules.coordination.models import CoordinationEvent, CoordinationRsvp
+from tests.concurrency import all_at_once
 
 from .test_events import make_event  # noqa: F401  (fixture)
 
@@ -233,18 +233,7 @@ def test_concurrent_answers_for_the_last_seats_give_exactly_the_capacity(app, ma
     clients = [visit(m) for m in members]
     path = f"/coordination/events/{event.id}/answer"
     db.session.commit()
-    barrier = threading.Barrier(len(clients))
-    results = []
-
-    def run(client):
-        barrier.wait()
-        results.append(client.post(path, data={"status": "going"}).status_code)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once(clients, lambda client: client.post(path, data={"status": "going"}).status_code)
     assert results == [302] * len(clients)  # a full event is a waiting list, never a 500 nor a lock error
     statuses = [_status(event, m) for m in members]
     assert statuses.count("going") == 3 and statuses.count("waiting") == 9
@@ -261,18 +250,7 @@ def test_concurrent_departures_promote_each_waiting_member_once(app, make_member
     clients = [visit(m) for m in going]
     path = f"/coordination/events/{event.id}/answer"
     db.session.commit()
-    barrier = threading.Barrier(len(clients))
-    results = []
-
-    def run(client):
-        barrier.wait()
-        results.append(client.post(path, data={"status": "not_going"}).status_code)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once(clients, lambda client: client.post(path, data={"status": "not_going"}).status_code)
     assert results == [302] * 4
     assert [_status(event, m) for m in waiting] == ["going"] * 4 + ["waiting"] * 2  # the oldest first
     assert _going(event) == 4

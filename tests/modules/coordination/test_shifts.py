@@ -1,7 +1,6 @@
 """Shifts: created in the movement's time zone, seats taken by a conditional UPDATE (exactly
 ``needed`` under concurrency, SQLite and PostgreSQL), withdrawal frees the seat, reminders by e-mail."""
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from community.models import EmailPreference
 from community.timeutil import utcnow
 from modules.coordination import campaigns_service as service
 from modules.coordination.models import CoordinationShift, CoordinationSignup
+from tests.concurrency import all_at_once
 
 from ._campaign_helpers import make_campaign
 
@@ -102,18 +102,7 @@ def test_many_threads_for_the_last_places_get_exactly_needed(app, visit, make_me
     path = f"/coordination/campaigns/{campaign.id}/shifts/{shift.id}/signup"
     shift_id = shift.id
     db.session.commit()
-    barrier = threading.Barrier(len(clients))
-    codes = []
-
-    def run(client):
-        barrier.wait()
-        codes.append(client.post(path).status_code)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = all_at_once(clients, lambda client: client.post(path).status_code)
     assert codes == [302] * len(clients)
     db.session.expire_all()
     assert db.session.get(CoordinationShift, shift_id).signed_count == 3 == _signups(shift_id)
