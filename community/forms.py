@@ -39,6 +39,12 @@ class TagListField(StringField):
                 raise ValidationError(_l("Each tag has at most %(n)d characters.", n=self.max_length))
 
 
+def error_messages(errors: dict) -> list[str]:
+    """Every message of a service's validation errors, in order: for a page that shows them together
+    rather than next to form fields (a button's refusal, a flash)."""
+    return [str(message) for messages in errors.values() for message in messages]
+
+
 def add_errors(form: FlaskForm, errors: dict) -> list:
     """Put each message from a service's validation next to its field (kept once); return the
     messages that name no field of the form (to show above it)."""

@@ -20,6 +20,7 @@ from wtforms.validators import Optional
 
 from community.extensions import db
 from community.forms import add_errors as _add_errors
+from community.forms import error_messages
 from community.ratelimits import limited
 from community.registry import ActivityKind, ContentKind, ContentRef, NavItem
 from community.timeutil import utcnow
@@ -183,7 +184,7 @@ def contribute(debate_id: int):
                                          reply_to_id=reply_to)
         except service.DebateError as exc:
             if reply_to is not None:
-                messages = [str(m) for ms in exc.errors.values() for m in ms]
+                messages = error_messages(exc.errors)
                 return _render_debate(item, general=[] if "body" in exc.errors else messages, status=422,
                                       reply_error={"id": reply_to, "errors": messages, "body": form.body.data or ""})
             return _render_debate(item, form=form, general=_add_errors(form, exc.errors), status=422)

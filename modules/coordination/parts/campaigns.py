@@ -23,7 +23,7 @@ from wtforms.validators import Optional
 
 from community.activity import email_enabled, set_email_enabled
 from community.extensions import db
-from community.forms import add_errors
+from community.forms import add_errors, error_messages
 from community.parts import Part
 from community.ratelimits import limited
 from community.registry import ActivityKind, Job, NavItem
@@ -368,7 +368,7 @@ def _simple(item, action, success, **kwargs):
     try:
         action(current_user, item, **kwargs)
     except service.CampaignError as exc:
-        return _render_manage(item, general=[str(m) for ms in exc.errors.values() for m in ms], status=422)
+        return _render_manage(item, general=error_messages(exc.errors), status=422)
     flash(success, "success")
     return redirect(url_for("coordination.campaign_manage", campaign_id=item.id))
 

@@ -32,7 +32,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from community.extensions import db
-from community.forms import add_errors
+from community.forms import add_errors, error_messages
 from community.models import Member
 from community.parts import Part
 from community.permissions import role_required
@@ -280,7 +280,7 @@ def answer(event_id: int):
     try:
         stored = service.answer(current_user._get_current_object(), item, status)
     except service.EventError as exc:
-        return _render_event(item, status=422, general=[m for ms in exc.errors.values() for m in ms])
+        return _render_event(item, status=422, general=error_messages(exc.errors))
     messages = {
         "going": _("You are going. See you there!"),
         "waiting": _("The event is full: you are on the waiting list. If a seat frees, it is yours and you are told."),
@@ -361,7 +361,7 @@ def cancel(event_id: int):
     try:
         service.cancel_event(current_user._get_current_object(), item)
     except service.EventError as exc:
-        return _render_event(item, status=422, general=[m for ms in exc.errors.values() for m in ms])
+        return _render_event(item, status=422, general=error_messages(exc.errors))
     flash(_("The event is cancelled; the members who answered are told."), "success")
     return redirect(url_for("coordination.event", event_id=item.id))
 
@@ -379,7 +379,7 @@ def checkin(event_id: int, member_id: int):
     try:
         service.check_in(current_user._get_current_object(), item, member_id)
     except service.EventError as exc:
-        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
+        flash(" ".join(error_messages(exc.errors)), "error")
         return redirect(url_for("coordination.event_attendees", event_id=item.id))
     flash(_("Checked in."), "success")
     return redirect(url_for("coordination.event_attendees", event_id=item.id, _anchor=f"attendee-{member_id}"))
@@ -391,7 +391,7 @@ def uncheck(event_id: int, member_id: int):
     try:
         service.undo_check_in(current_user._get_current_object(), item, member_id)
     except service.EventError as exc:
-        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
+        flash(" ".join(error_messages(exc.errors)), "error")
     else:
         flash(_("Check-in taken back."), "success")
     return redirect(url_for("coordination.event_attendees", event_id=item.id, _anchor=f"attendee-{member_id}"))
