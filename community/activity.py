@@ -232,6 +232,24 @@ def visible_audiences(member: Member) -> list[str]:
     return audiences
 
 
+def module_audiences_of(member_ids: list[int]) -> dict[int, list[str]]:
+    """The audiences enabled modules grant each of many members (their groups' rooms…), beyond the
+    public, members and own ones: in a few queries for modules that declare ``audiences_of_many``."""
+    result: dict[int, list[str]] = {member_id: [] for member_id in member_ids}
+    members = None
+    for module in registry.enabled():
+        if module.audiences_of_many is not None:
+            for member_id, audiences in module.audiences_of_many(member_ids).items():
+                result.setdefault(member_id, []).extend(audiences)
+            continue
+        if members is None:
+            members = [m for start in range(0, len(member_ids), CHUNK) for m in db.session.scalars(
+                select(Member).where(Member.id.in_(member_ids[start:start + CHUNK])))]
+        for member in members:
+            result[member.id].extend(module.audiences(member))
+    return result
+
+
 def visible_activities(member: Member, *, after: int | None = None, before: int | None = None,
                        limit: int = 20, actor_id: int | None = None):
     """Activities the member may see, of enabled modules, not hidden: newest first (``before``,

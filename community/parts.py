@@ -25,6 +25,7 @@ class Part:
     settings: dict = field(default_factory=dict)
     jobs: tuple = ()
     audiences: Callable[[Any], Iterable[str]] | None = None
+    audiences_of_many: Callable[[list[int]], dict[int, list[str]]] | None = None
     post_audiences: Callable[[Any], Iterable[tuple[str, Any]]] | None = None
     audience_members: Callable[[str], Iterable[int] | None] | None = None
     seed_demo: Callable[[Any], None] | None = None
@@ -62,6 +63,14 @@ class PartSet:
 
         return combined
 
+    def audiences_of_many(self, member_ids: list[int]) -> dict[int, list[str]]:
+        merged: dict[int, list[str]] = {}
+        for part in self.parts:
+            if part.audiences_of_many:
+                for member_id, audiences in part.audiences_of_many(member_ids).items():
+                    merged.setdefault(member_id, []).extend(audiences)
+        return merged
+
     def audience_members(self, audience: str):
         for part in self.parts:
             if part.audience_members:
@@ -89,6 +98,8 @@ class PartSet:
             "settings": self.union("settings"),
             "jobs": self.chain("jobs"),
             "audiences": self.each("audiences"),
+            "audiences_of_many": (self.audiences_of_many if any(p.audiences_of_many for p in self.parts)
+                                  else None),
             "post_audiences": self.each("post_audiences"),
             "audience_members": self.audience_members,
             "seed_demo": self.seed_demo,

@@ -115,6 +115,9 @@ class Module:
     subscriptions: dict[Any, Iterable[Callable]] = field(default_factory=dict)  # signal → receivers
     rooms: dict[str, Callable[[Any, str], bool]] = field(default_factory=dict)  # room kind → may join?
     audiences: Callable[[Any], Iterable[str]] = lambda member: ()  # extra activity audiences of a member
+    # the same for many members at once: member ids → {id: audiences}, in a constant number of queries
+    # (None: the core calls audiences(member) for each)
+    audiences_of_many: Callable[[list[int]], dict[int, list[str]]] | None = None
     # (audience, label) pairs a member may address content to, e.g. their groups' rooms
     post_audiences: Callable[[Any], Iterable[tuple[str, Any]]] = lambda member: ()
     # audience_members(room) → ids of the members in one of this module's rooms, or None if unknown

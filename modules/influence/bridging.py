@@ -27,7 +27,7 @@ from datetime import timedelta
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import aliased
 
-from community.activity import hidden_filter, visible_audiences
+from community.activity import hidden_filter, module_audiences_of
 from community.extensions import db
 from community.models import Member
 from community.timeutil import utcnow
@@ -51,12 +51,6 @@ class Bridging:
 def commune_circle(commune: str) -> str:
     name = " ".join((commune or "").split()).casefold()
     return f"commune:{name}" if name else UNKNOWN_COMMUNE
-
-
-def group_circles(member: Member) -> list[str]:
-    """The group rooms a member belongs to: their visible audiences beyond everyone's and their own."""
-    return [a for a in visible_audiences(member)
-            if a not in ("public", "members") and not a.startswith("member:")]
 
 
 def bridging_scores(reactions: Iterable[tuple[int, int]],
@@ -91,10 +85,13 @@ def _compute(days: int, limit: int) -> list[dict]:
                hidden_filter("influence.post", cast(root.id, String)))
         .distinct()).all()
     member_ids = sorted({member for _, member in rows})
+    groups = module_audiences_of(member_ids)  # a few queries for all the reactors, not one each
     circles: dict[int, list[str]] = {}
     for start in range(0, len(member_ids), 500):
-        for member in db.session.scalars(select(Member).where(Member.id.in_(member_ids[start:start + 500]))):
-            circles[member.id] = [commune_circle(member.commune), *group_circles(member)]
+        for member_id, commune in db.session.execute(select(Member.id, Member.commune).where(
+                Member.id.in_(member_ids[start:start + 500]))):
+            circles[member_id] = [commune_circle(commune), *(a for a in groups.get(member_id, ())
+                                                             if not a.startswith("member:"))]
     scores = {c: s for c, s in bridging_scores(rows, circles).items() if s.score > 0}
     top = sorted(scores.items(), key=lambda item: (-item[1].score, -item[1].reactors, -item[0]))[:limit]
     posts = {p.id: p for p in db.session.scalars(select(InfluencePost).where(

@@ -781,3 +781,28 @@ def test_refusals_speak_the_members_language(make_member, make_group, visit):
     assert link.status_code == 422 and "commençant par http:// ou https://" in _page(link)
     empty = animator.post(f"/collaboration/groups/{group.id}/wall", data={"body": " "})
     assert empty.status_code == 422 and "abord quelque chose." in _page(empty)
+
+
+def test_audiences_of_many_members_match_each_members_own_in_one_query(app, make_member):
+    """The bulk form (bridging scores read thousands of members) agrees with visible_audiences()."""
+    from community.activity import module_audiences_of, visible_audiences
+    from community.database import QueryCounter
+    from modules.collaboration.models import CollaborationGroup, CollaborationMembership
+
+    members = [make_member(handle=f"m{i}") for i in range(4)]
+    groups = [CollaborationGroup(slug=f"g{i}", name=f"G{i}") for i in range(2)]
+    db.session.add_all(groups)
+    db.session.flush()
+    db.session.add_all([CollaborationMembership(group_id=groups[0].id, member_id=members[0].id),
+                        CollaborationMembership(group_id=groups[1].id, member_id=members[0].id),
+                        CollaborationMembership(group_id=groups[1].id, member_id=members[1].id),
+                        CollaborationMembership(group_id=groups[0].id, member_id=members[2].id, status="pending")])
+    db.session.commit()
+    ids = [m.id for m in members]
+    with QueryCounter(db.engine) as counter:
+        bulk = module_audiences_of(ids)
+    for member in members:
+        own = [a for a in visible_audiences(member) if a not in ("public", "members", f"member:{member.id}")]
+        assert sorted(bulk[member.id]) == sorted(own)
+    assert bulk[members[0].id] and not bulk[members[2].id]
+    assert counter.count <= 3  # whatever the number of members

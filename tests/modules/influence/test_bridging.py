@@ -99,18 +99,21 @@ def test_one_circle_group_posts_old_and_deleted_conversations_are_left_out(app, 
     assert bridging.bridging() == []
 
 
-def test_group_rooms_are_circles_too(app, town, make_post, monkeypatch):
+def test_group_rooms_are_circles_too(app, town, make_post):
     post = make_post(town["author"], "Lyon et le groupe vélo")
     for name in ("lea", "luc"):
         service.react(post, town[name], "like")
     assert bridging.bridging() == []
     ranking.clear_cache()
-    module = registry.get("collaboration")
-    lea_id = town["lea"].id
-    monkeypatch.setattr(module, "audiences",
-                        lambda member: ["collaboration:group:7"] if member.id == lea_id else [])
+    from modules.collaboration.models import CollaborationGroup, CollaborationMembership
+
+    bikes = CollaborationGroup(slug="velo", name="Vélo")
+    db.session.add(bikes)
+    db.session.flush()
+    db.session.add(CollaborationMembership(group_id=bikes.id, member_id=town["lea"].id, status="active"))
+    db.session.commit()
     assert registry.is_enabled("collaboration")
-    # lea: ½ Lyon, ½ group 7; luc: Lyon. Weights 1½ and ½: 2 × (1 − (9/16 + 1/16)) = 0.75
+    # lea: ½ Lyon, ½ the group; luc: Lyon. Weights 1½ and ½: 2 × (1 − (9/16 + 1/16)) = 0.75
     assert [round(i["score"], 6) for i in bridging.bridging()] == [0.75]
 
 
