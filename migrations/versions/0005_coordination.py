@@ -100,6 +100,7 @@ def upgrade():
         batch_op.create_index('ix_coordination_event_audience_starts_at', ['audience', 'starts_at'], unique=False)
         batch_op.create_index('ix_coordination_event_department_starts_at', ['department', 'starts_at'], unique=False)
         batch_op.create_index('ix_coordination_event_repeat_until', ['repeat_until'], unique=False)
+        batch_op.create_index('ix_coordination_event_updated_at', ['updated_at'], unique=False)
         batch_op.create_index('ix_coordination_event_starts_at',
                               ['starts_at', 'audience', 'rrule', 'ends_at', 'cancelled_at', 'id', 'title'], unique=False)
 
@@ -295,6 +296,7 @@ def downgrade():
     op.drop_table('coordination_material')
     with op.batch_alter_table('coordination_event', schema=None) as batch_op:
         batch_op.drop_index('ix_coordination_event_starts_at')
+        batch_op.drop_index('ix_coordination_event_updated_at')
         batch_op.drop_index('ix_coordination_event_repeat_until')
         batch_op.drop_index('ix_coordination_event_department_starts_at')
         batch_op.drop_index('ix_coordination_event_audience_starts_at')

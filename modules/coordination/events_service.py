@@ -19,7 +19,9 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -979,7 +981,36 @@ class CalendarItem:
     cancelled: bool
 
 
+GRID_CACHE_SIZE = 256  # months × audience sets × filters kept per process
+_grid_cache: OrderedDict = OrderedDict()
+_grid_lock = threading.Lock()
+
+
+def events_version() -> tuple:
+    """Changes whenever an event is created, edited, cancelled or deleted (one indexed query): the
+    key under which a month's grid stays valid in every process, with no expiry to wait for."""
+    return tuple(db.session.execute(select(func.count(), func.max(CoordinationEvent.id),
+                                           func.max(CoordinationEvent.updated_at))).one())
+
+
 def month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = Filters()):
+    """A month's grid (see _month_grid), kept per process for the same audiences, filters, zone,
+    hidden events and version of the events table: a busy month costs ~15 ms to build, and most
+    views of a calendar are of the same few months."""
+    key = (events_version(), tuple(sorted(audiences_of(viewer))), filters, year, month, tz_name, hidden_event_ids())
+    with _grid_lock:
+        if key in _grid_cache:
+            _grid_cache.move_to_end(key)
+            return _grid_cache[key]
+    weeks = _month_grid(viewer, year, month, tz_name, filters)
+    with _grid_lock:
+        _grid_cache[key] = weeks
+        while len(_grid_cache) > GRID_CACHE_SIZE:
+            _grid_cache.popitem(last=False)
+    return weeks
+
+
+def _month_grid(viewer, year: int, month: int, tz_name: str, filters: Filters = Filters()):
     """The weeks (Monday first) of a month as lists of (date, in_month, items, more, first): each
     day's occurrences in ``tz_name``, at most CALENDAR_PER_DAY of them shown, ``more`` the others,
     ``first`` the day's start in naive UTC (for a link to the list from that day).

@@ -101,6 +101,7 @@ class CoordinationEvent(db.Model):
         Index("ix_coordination_event_department_starts_at", "department", "starts_at"),
         Index("ix_coordination_event_audience_starts_at", "audience", "starts_at"),
         Index("ix_coordination_event_repeat_until", "repeat_until"),
+        Index("ix_coordination_event_updated_at", "updated_at"),  # the calendar cache's version
     )
     content_type = "coordination.event"
 

@@ -191,3 +191,33 @@ def test_a_hidden_event_leaves_lists_calendars_and_feeds(make_member, make_event
         text = page.get_data(as_text=True)
         assert "Visible" in text and "Caché" not in text
     assert member.get(f"/coordination/events/{hidden.id}").status_code == 404
+
+
+def test_the_cached_month_follows_every_change(app, make_member, make_event, visit):
+    """The calendar keeps a month's grid per process; a new, renamed, cancelled or hidden event shows
+    at once (the key holds a version of the events table and the hidden events)."""
+    from community.models import HiddenContent
+
+    from .test_events import form_data
+
+    ana = make_member(role="organiser")
+    client = visit(ana)
+    month = (utcnow() + timedelta(days=3)).strftime("%Y-%m")
+    path = f"/coordination/events/calendar?month={month}"
+
+    def calendar():
+        return client.get(path).get_data(as_text=True)
+
+    assert "Réunion du quartier" not in calendar()
+    event = make_event(ana, title="Réunion du quartier", **_at(3))
+    assert "Réunion du quartier" in calendar()
+    assert "Réunion du quartier" in calendar()  # from the cache
+    with app.test_request_context():
+        service.update_event(ana, event, service.EventInput(**form_data(title="Réunion de la rue", **_at(3))))
+    page = calendar()
+    assert "Réunion de la rue" in page and "Réunion du quartier" not in page
+    service.cancel_event(ana, event)
+    assert "calendar__event--cancelled" in calendar()
+    db.session.add(HiddenContent(content_type="coordination.event", content_id=str(event.id), hidden_by_id=ana.id))
+    db.session.commit()
+    assert "Réunion de la rue" not in calendar()
