@@ -981,15 +981,16 @@ class CalendarItem:
     cancelled: bool
 
 
-GRID_CACHE_SIZE = 256  # months × audience sets × filters kept per process
+GRID_CACHE_SIZE = 1024  # months × audience sets × filters kept per process (a grid is a few kB)
 _grid_cache: OrderedDict = OrderedDict()
 _grid_lock = threading.Lock()
 
 
 def events_version() -> tuple:
-    """Changes whenever an event is created, edited, cancelled or deleted (one indexed query): the
-    key under which a month's grid stays valid in every process, with no expiry to wait for."""
-    return tuple(db.session.execute(select(func.count(), func.max(CoordinationEvent.id),
+    """Changes whenever an event is created, edited or cancelled (each sets ``updated_at``), or when
+    the module's data is deleted (two index look-ups, no scan; events are never deleted one by one):
+    the key under which a month's grid stays valid in every process, with no expiry to wait for."""
+    return tuple(db.session.execute(select(func.max(CoordinationEvent.id),
                                            func.max(CoordinationEvent.updated_at))).one())
 
 
