@@ -8,7 +8,7 @@ module (events, kits, campaigns) are composed this way; a small module can ignor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -62,6 +62,23 @@ class PartSet:
             return result
 
         return combined
+
+    def nav(self, landing, section: str, header: frozenset[str] = frozenset()) -> Callable[[Any], tuple]:
+        """nav_items for the module: its landing page's NavItem in the header, then the parts' items;
+        a part's header ("main") entry moves to ``section`` (listed on the landing page) unless its
+        endpoint is in ``header``, so the top bar keeps one or two entries per module."""
+        keep = {landing.endpoint, *header}
+
+        def items(member) -> tuple:
+            found = [landing]
+            for part in self.parts:
+                for item in part.nav_items(member):
+                    if item.section == "main" and item.endpoint not in keep:
+                        item = replace(item, section=section)
+                    found.append(item)
+            return tuple(found)
+
+        return items
 
     def audiences_of_many(self, member_ids: list[int]) -> dict[int, list[str]]:
         merged: dict[int, list[str]] = {}

@@ -4,8 +4,6 @@ Built from parts (modules/collaboration/parts/): groups, debates, proposals, opi
 people (suggestions, introductions, skill search). MODULE is their union.
 """
 
-from dataclasses import replace
-
 from flask_babel import lazy_gettext as _l
 
 from community import signals
@@ -17,17 +15,8 @@ from . import probes as _probes
 from .blueprint import PARTS, bp
 
 # The parts' pages stay one click away from the module's page: the header keeps two entries.
-HEADER_ENDPOINTS = {"collaboration.index", "collaboration.people"}
-
-
-def _nav(member):
-    items = [NavItem("collaboration.index", _l("Groups and debates"), "main", 20)]
-    for part in PARTS.parts:
-        for item in part.nav_items(member):
-            if item.section == "main" and item.endpoint not in HEADER_ENDPOINTS:
-                item = replace(item, section="collaboration")  # listed on the module's page
-            items.append(item)
-    return tuple(items)
+_nav = PARTS.nav(NavItem("collaboration.index", _l("Groups and debates"), "main", 20), "collaboration",
+                 frozenset({"collaboration.people"}))
 
 
 def _on_member_erased(sender, member_id: int, **kwargs) -> None:

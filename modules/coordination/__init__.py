@@ -3,8 +3,6 @@
 Built from parts (modules/coordination/parts/): events, kits and campaigns. MODULE is their union.
 """
 
-from dataclasses import replace
-
 from flask_babel import lazy_gettext as _l
 
 from community import signals
@@ -15,17 +13,8 @@ from . import models  # noqa: F401  (registers the coordination_* tables)
 from . import probes as _probes
 from .blueprint import PARTS, bp
 
-HEADER_ENDPOINTS = {"coordination.index"}
-
-
-def _nav(member):
-    items = [NavItem("coordination.index", _l("Events and actions"), "main", 30)]
-    for part in PARTS.parts:
-        for item in part.nav_items(member):
-            if item.section == "main" and item.endpoint not in HEADER_ENDPOINTS:
-                item = replace(item, section="coordination")  # listed on the module's page
-            items.append(item)
-    return tuple(items)
+# The parts' pages are listed on the module's page; the header keeps its entries.
+_nav = PARTS.nav(NavItem("coordination.index", _l("Events and actions"), "main", 30), "coordination")
 
 
 def _on_member_erased(sender, member_id: int, **kwargs) -> None:
