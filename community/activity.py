@@ -137,6 +137,20 @@ def email_enabled(member_id: int, kind: str) -> bool:
     return bool(activity_kind and activity_kind.email_default)
 
 
+def email_wanted(member_ids: list[int], kind: str) -> set[int]:
+    """Those of ``member_ids`` who want this kind's e-mails (their choice, else the kind's default),
+    in one query per CHUNK ids: email_enabled() for many members, e.g. a reminders job."""
+    activity_kind = registry.activity_kind(kind)
+    default = bool(activity_kind and activity_kind.email_default)
+    wanted: set[int] = set()
+    for start in range(0, len(member_ids), CHUNK):
+        chunk = member_ids[start:start + CHUNK]
+        prefs = dict(db.session.execute(select(EmailPreference.member_id, EmailPreference.enabled).where(
+            EmailPreference.kind == kind, EmailPreference.member_id.in_(chunk))).all())
+        wanted.update(m for m in chunk if prefs.get(m, default))
+    return wanted
+
+
 def set_email_enabled(member_id: int, kind: str, enabled: bool) -> None:
     """Record a member's choice for one kind's e-mails (caller commits); e.g. "remind me" on a sign-up form."""
     pref = db.session.get(EmailPreference, (member_id, kind))
@@ -153,16 +167,11 @@ def _email_notifications(activity_id: int, verb: str, recipients: list[int]) -> 
     """Mail the recipients who want this kind by e-mail, each in their language; sent in the background."""
     from .mail import send_later
 
-    kind = registry.activity_kind(verb)
-    default = bool(kind and kind.email_default)
     activity = db.session.get(Activity, activity_id)
     base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
     mails = []
     for start in range(0, len(recipients), CHUNK):
-        chunk = recipients[start:start + CHUNK]
-        prefs = dict(db.session.execute(select(EmailPreference.member_id, EmailPreference.enabled).where(
-            EmailPreference.kind == verb, EmailPreference.member_id.in_(chunk))).all())
-        wanted = [m for m in chunk if prefs.get(m, default)]
+        wanted = email_wanted(recipients[start:start + CHUNK], verb)
         if not wanted:
             continue
         for member in db.session.scalars(select(Member).where(Member.id.in_(wanted), Member.erased_at.is_(None),

@@ -734,7 +734,7 @@ def send_shift_reminders(now: datetime) -> dict[str, int]:
 
     Each signup is claimed by a conditional UPDATE of ``reminded_at`` (a second process finds it
     taken), then mailed if the member accepts this kind of e-mail, in their language."""
-    from community.activity import email_enabled
+    from community.activity import email_wanted
     from community.mail import send_later
 
     horizon = now + timedelta(hours=reminder_hours())
@@ -745,6 +745,7 @@ def send_shift_reminders(now: datetime) -> dict[str, int]:
         .where(CoordinationSignup.reminded_at.is_(None), CoordinationShift.cancelled_at.is_(None),
                CoordinationCampaign.closed_at.is_(None), CoordinationShift.starts_at > now,
                CoordinationShift.starts_at <= horizon)).all()
+    wanted = email_wanted(sorted({member_id for _shift_id, member_id in rows}), REMINDER_VERB)
     mails, claimed = [], 0
     base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -757,7 +758,7 @@ def send_shift_reminders(now: datetime) -> dict[str, int]:
             continue
         claimed += 1
         member = db.session.get(Member, member_id)
-        if member is None or member.erased_at or member.suspended_at or not email_enabled(member_id, REMINDER_VERB):
+        if member is None or member.erased_at or member.suspended_at or member_id not in wanted:
             continue
         shift = db.session.get(CoordinationShift, shift_id)
         campaign = db.session.get(CoordinationCampaign, shift.campaign_id)

@@ -34,11 +34,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, String, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from community.activity import publish, visible_audiences
+from community.activity import email_wanted, publish, visible_audiences
 from community.database import after_commit
 from community.extensions import db, socketio
 from community.markdown import render_markdown
-from community.models import Activity, EmailPreference, HiddenContent, Member
+from community.models import Activity, HiddenContent, Member
 from community.registry import registry
 from community.settings import module_setting
 from community.timeutil import utcnow
@@ -1244,9 +1244,7 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
     if not due:
         return {"sent": 0}
     member_ids = sorted({row.member_id for row, _e, _o in due})
-    wanted = set(db.session.scalars(select(EmailPreference.member_id).where(
-        EmailPreference.kind == "coordination.reminder", EmailPreference.enabled.is_(True),
-        EmailPreference.member_id.in_(member_ids))))
+    wanted = email_wanted(member_ids, "coordination.reminder")
     base = current_app.config["TERREAU_BASE_URL"].rstrip("/")
     name = current_app.config["TERREAU_NAME"]
     mails, reminded = [], []
