@@ -6,6 +6,7 @@ then emits the Socket.IO events, sends the e-mails members asked for and fires t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,16 +17,16 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, select, true
 
-from . import signals
+from . import fragments, signals
 from .database import after_commit
 from .extensions import db
 from .models import Activity, EmailPreference, HiddenContent, Member, Notification
-from .registry import ActivityKind, registry
+from .registry import ActivityKind, registry, shared_kind
 
 CORE_KINDS: dict[str, ActivityKind] = {
-    "core.follow": ActivityKind("activity/core_follow.html", _l("Someone follows you")),
-    "core.role": ActivityKind("activity/core_role.html", _l("Your role changed")),
-    "core.hidden": ActivityKind("activity/core_hidden.html", _l("A moderator hid your content")),
+    "core.follow": shared_kind("activity/core_follow.html", _l("Someone follows you")),
+    "core.role": shared_kind("activity/core_role.html", _l("Your role changed")),
+    "core.hidden": shared_kind("activity/core_hidden.html", _l("A moderator hid your content")),
 }
 
 
@@ -209,6 +210,18 @@ def render_activity(activity: Activity, mode: str = "feed", viewer=None, **conte
     """Render one activity with its kind's template, or the generic one for unknown kinds.
     ``context`` passes extra variables (e.g. the viewer's reactions) to the kind's template."""
     kind = registry.activity_kind(activity.verb)
+    viewer = viewer or current_user._get_current_object()
+    if kind is not None and kind.cache_key is not None and mode != "text":
+        # Shared by readers (community/fragments.py): the key holds all the template shows.
+        key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
+               json.dumps(activity.data, sort_keys=True, default=str), bool(viewer.is_authenticated),
+               kind.cache_key(activity, viewer))
+        parts = fragments.cached(key, lambda: _render_activity(kind, activity, mode, viewer, context))
+        return Markup(parts[0])
+    return _render_activity(kind, activity, mode, viewer, context)
+
+
+def _render_activity(kind, activity: Activity, mode: str, viewer, context: dict) -> Markup:
     templates = [kind.template] if kind and kind.template else []
     templates.append("activity/generic.html")
     # Rendered straight from the environment: render_template() would run every context
@@ -218,8 +231,7 @@ def render_activity(activity: Activity, mode: str = "feed", viewer=None, **conte
     template = current_app.jinja_env.get_or_select_template(templates)
     # The objects behind the proxies: a feed's templates read them dozens of times each, and every
     # read through a proxy looks up the context again (bench/http_pages.py, home page).
-    return Markup(template.render(activity=activity, mode=mode,
-                                  current_user=viewer or current_user._get_current_object(),
+    return Markup(template.render(activity=activity, mode=mode, current_user=viewer,
                                   request=request._get_current_object(), **context))
 
 

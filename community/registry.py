@@ -57,6 +57,21 @@ class ActivityKind:
     # preload(activities) loads the objects of many activities of this kind in one query and sets
     # ``activity.obj`` on each, so a page renders N items with a constant number of queries.
     preload: Callable[[list], None] | None = None
+    # cache_key(activity, viewer) -> tuple, for kinds whose template shows only the activity row,
+    # its actor and what this tuple says of the preloaded objects and of the viewer: the feed and
+    # notification HTML is then rendered once and shared (community/fragments.py). ``row_only``
+    # is the key of templates that read nothing else. None: rendered on every view.
+    cache_key: Callable[[Any, Any], tuple] | None = None
+
+
+def row_only(activity, viewer) -> tuple:
+    """ActivityKind.cache_key of templates that read only the activity row and its actor."""
+    return ()
+
+
+def shared_kind(template: str | None, label: Any = None, **options) -> ActivityKind:
+    """An ActivityKind whose template reads only the activity row and its actor (``row_only``)."""
+    return ActivityKind(template, label, cache_key=row_only, **options)
 
 
 @dataclass(frozen=True)

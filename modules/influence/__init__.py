@@ -8,7 +8,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from community import signals
-from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem
+from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, Module, NavItem, shared_kind
 
 from . import exchange as _exchange
 from . import models  # noqa: F401  (registers the influence_* tables)
@@ -152,7 +152,7 @@ MODULE = Module(
         "influence.reply": ActivityKind(POST_TEMPLATE, _l("Someone answers your post"), preload=_preload),
         "influence.relay": ActivityKind(POST_TEMPLATE, _l("Someone relays your post"), preload=_preload),
         # Notifies recipients only when the organiser asks for e-mail; off by default (opt-in).
-        "influence.announcement": ActivityKind("influence/announcements_activity.html",
+        "influence.announcement": shared_kind("influence/announcements_activity.html",
                                                _l("An organiser sends an announcement by e-mail")),
     },
     content_kinds={"influence.post": ContentKind(_l("Post"), _load_post)},

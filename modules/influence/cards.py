@@ -21,79 +21,25 @@ which an author does not get on their own post), and each request fills them in.
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections import OrderedDict
-
 from flask import current_app, request
-from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from community import fragments
 from community.activity import render_activity
+from community.fragments import MARK as _MARK
+from community.fragments import FragmentCache
+from community.fragments import slot as _slot
 
 TEMPLATE = "influence/_card.html"
 ITEM_TEMPLATE = "influence/_feed_item.html"
 POST_VERBS = ("influence.post", "influence.reply", "influence.relay")
-MAX_CARDS = 4000  # ~3 KB each: about 12 MB per process at most
-# Slot marks carry a per-process random nonce, so no post or name can contain one.
-_MARK = f"\x00{secrets.token_hex(8)}\x00"
 REPORT_START, REPORT_END = "report{", "}report"
 
 
-class CardCache:
-    """A bounded least-recently-used map of rendered cards, safe across threads."""
-
-    def __init__(self, size: int = MAX_CARDS):
-        self.size = size
-        self._items: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple) -> tuple[str, ...] | None:
-        with self._lock:
-            parts = self._items.get(key)
-            if parts is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return parts
-
-    def put(self, key: tuple, parts: tuple[str, ...]) -> None:
-        with self._lock:
-            self._items[key] = parts
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def cache() -> CardCache:
-    """This app's card cache (tests build many apps in one process: each has its own)."""
-    app = current_app._get_current_object()
-    found = app.extensions.get("influence_cards")
-    if found is None:
-        found = app.extensions.setdefault("influence_cards", CardCache(app.config.get("INFLUENCE_CARD_CACHE_SIZE",
-                                                                                       MAX_CARDS)))
-    return found
-
-
-def _person(member) -> tuple | None:
-    """What the avatar and member_link macros read of a member."""
-    if member is None:
-        return None
-    return (member.id, member.handle, member.display_name, member.avatar, member.erased_at)
-
-
-def _slot(name: str) -> Markup:
-    return Markup(f"{_MARK}{name}{_MARK}")
+def cache() -> FragmentCache:
+    """This app's cache of cards and feed-item frames (community/fragments.py)."""
+    return fragments.cache("influence_cards")
 
 
 def _render(post, relay_by, show_thread_link: bool, authenticated: bool, reactions: tuple,
@@ -113,10 +59,9 @@ def post_card(post, viewer, mine: dict | None = None, reactions=(), counts: dict
     reactions = tuple(reactions)
     post_counts = (counts or {}).get(post.id, {}) if counts is not None else None
     key = (post.id, post.thread_id, post.reply_to_id, post.audience, post.image, post.created_at, post.edited_at,
-           post.reaction_count, post.reply_count, post.relay_count, post.body_html, _person(post.author),
-           _person(relay_by), bool(show_thread_link), authenticated, reactions,
-           None if post_counts is None else tuple(post_counts.get(k, 0) for k in reactions),
-           str(get_locale()), str(get_timezone()), request.script_root)
+           post.reaction_count, post.reply_count, post.relay_count, post.body_html, fragments.person(post.author),
+           fragments.person(relay_by), bool(show_thread_link), authenticated, reactions,
+           None if post_counts is None else tuple(post_counts.get(k, 0) for k in reactions), *fragments.reader())
     store = cache()
     parts = store.get(key)
     if parts is None:

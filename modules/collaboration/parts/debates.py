@@ -257,6 +257,11 @@ def _may_join(member, ident: str) -> bool:
     return ident.isdigit() and service.get_debate(int(ident), member) is not None
 
 
+def _cache_key(activity, viewer) -> tuple:
+    """The template tells the author of the answered contribution so (ActivityKind.cache_key)."""
+    return (viewer.is_authenticated and viewer.id == (activity.data or {}).get("reply_to_author"),)
+
+
 def _nav(member):
     return (NavItem("collaboration.debates", _l("Debates"), "main", 22),) if member.is_authenticated else ()
 
@@ -265,11 +270,12 @@ PART = Part(
     register=register,
     name="debates",
     activity_kinds={
-        "collaboration.debate_opened": ActivityKind(ACTIVITY_TEMPLATE, _l("A debate opens")),
+        "collaboration.debate_opened": ActivityKind(ACTIVITY_TEMPLATE, _l("A debate opens"), cache_key=_cache_key),
         "collaboration.contribution": ActivityKind(
-            ACTIVITY_TEMPLATE, _l("Someone contributes to a debate you opened or answers your contribution")),
+            ACTIVITY_TEMPLATE, _l("Someone contributes to a debate you opened or answers your contribution"),
+            cache_key=_cache_key),
         "collaboration.debate_closed": ActivityKind(
-            ACTIVITY_TEMPLATE, _l("A debate you took part in is closed, with its synthesis")),
+            ACTIVITY_TEMPLATE, _l("A debate you took part in is closed, with its synthesis"), cache_key=_cache_key),
     },
     content_kinds={
         "collaboration.debate": ContentKind(_l("Debate"), _load_debate),

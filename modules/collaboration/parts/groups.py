@@ -168,8 +168,18 @@ def _export(member) -> dict:
     return export_member(member)
 
 
+def _cache_key(activity, viewer) -> tuple:
+    """What the template shows besides the activity row (ActivityKind.cache_key): the group's
+    name, the wall message's text, and whether the viewer is the member named animator."""
+    group = getattr(activity, "group", None)
+    post = getattr(activity, "obj", None)
+    return ((group.id, group.name) if group is not None else None,
+            (post.id, post.body_html, post.deleted_at is not None) if post is not None else None,
+            viewer.is_authenticated and viewer.id == (activity.data or {}).get("target_id"))
+
+
 def _kind(label=None) -> ActivityKind:
-    return ActivityKind(ACTIVITY_TEMPLATE, label, preload=_preload)
+    return ActivityKind(ACTIVITY_TEMPLATE, label, preload=_preload, cache_key=_cache_key)
 
 
 ACTIVITY_KINDS = {

@@ -14,7 +14,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from community.ratelimits import limited
-from community.registry import ActivityKind, ContentKind, ContentRef, NavItem
+from community.registry import ContentKind, ContentRef, NavItem, shared_kind
 from community.urls import int_arg as _int_arg
 from community.urls import safe_next
 
@@ -236,8 +236,8 @@ PART = Part(
     register=register,
     name="opinions",
     activity_kinds={
-        "collaboration.opinion_question": ActivityKind(ACTIVITY_TEMPLATE, _l("A new question on an opinion map")),
-        "collaboration.statement": ActivityKind(ACTIVITY_TEMPLATE, _l("A new statement on your opinion map question")),
+        "collaboration.opinion_question": shared_kind(ACTIVITY_TEMPLATE, _l("A new question on an opinion map")),
+        "collaboration.statement": shared_kind(ACTIVITY_TEMPLATE, _l("A new statement on your opinion map question")),
     },
     content_kinds={service.STATEMENT_KIND: ContentKind(_l("Opinion map statement"), _load_statement)},
     nav_items=_nav,

@@ -19,7 +19,7 @@ from wtforms.validators import Length
 
 from community.extensions import limiter
 from community.members.views import get_member_or_404
-from community.registry import ActivityKind, HomeWidget, NavItem
+from community.registry import HomeWidget, NavItem, shared_kind
 from community.urls import safe_next
 
 from .. import people_service as service
@@ -298,11 +298,11 @@ PART = Part(
     register=register,
     name="people",
     activity_kinds={
-        "collaboration.introduction_requested": ActivityKind(ACTIVITY_TEMPLATE,
+        "collaboration.introduction_requested": shared_kind(ACTIVITY_TEMPLATE,
                                                              _l("Someone asks to be put in touch with you")),
-        "collaboration.introduction_accepted": ActivityKind(ACTIVITY_TEMPLATE,
+        "collaboration.introduction_accepted": shared_kind(ACTIVITY_TEMPLATE,
                                                             _l("An introduction is accepted: you are in touch")),
-        "collaboration.introduction_declined": ActivityKind(ACTIVITY_TEMPLATE,
+        "collaboration.introduction_declined": shared_kind(ACTIVITY_TEMPLATE,
                                                             _l("Someone declines your introduction request")),
     },
     nav_items=_nav,

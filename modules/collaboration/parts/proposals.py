@@ -19,7 +19,7 @@ from community.forms import add_errors as _add_errors
 from community.markdown import render_markdown
 from community.permissions import role_required
 from community.ratelimits import limited
-from community.registry import ActivityKind, ContentKind, ContentRef, NavItem
+from community.registry import ContentKind, ContentRef, NavItem, shared_kind
 from community.settings import module_setting, set_module_setting
 from community.urls import int_arg as _int_arg
 
@@ -380,12 +380,12 @@ PART = Part(
     register=register,
     name="proposals",
     activity_kinds={
-        "collaboration.proposal": ActivityKind(ACTIVITY_TEMPLATE, _l("A new proposal")),
-        "collaboration.amendment": ActivityKind(ACTIVITY_TEMPLATE,
+        "collaboration.proposal": shared_kind(ACTIVITY_TEMPLATE, _l("A new proposal")),
+        "collaboration.amendment": shared_kind(ACTIVITY_TEMPLATE,
                                                 _l("Someone proposes an amendment to your proposal")),
-        "collaboration.amendment_decided": ActivityKind(ACTIVITY_TEMPLATE,
+        "collaboration.amendment_decided": shared_kind(ACTIVITY_TEMPLATE,
                                                         _l("Your amendment is accepted or rejected")),
-        "collaboration.support": ActivityKind(ACTIVITY_TEMPLATE, _l("Someone supports your proposal")),
+        "collaboration.support": shared_kind(ACTIVITY_TEMPLATE, _l("Someone supports your proposal")),
     },
     content_kinds={
         "collaboration.proposal": ContentKind(_l("Proposal"), _load_proposal),

@@ -26,7 +26,7 @@ from community.extensions import db
 from community.forms import add_errors, error_messages
 from community.parts import Part
 from community.ratelimits import limited
-from community.registry import ActivityKind, Job, NavItem
+from community.registry import Job, NavItem, shared_kind
 from community.timeutil import utcnow
 
 from .. import campaigns_service as service
@@ -579,11 +579,11 @@ PART = Part(
     register=register,
     name="campaigns",
     activity_kinds={
-        "coordination.report": ActivityKind(ACTIVITY_TEMPLATE, _l("A volunteer sends a field report")),
+        "coordination.report": shared_kind(ACTIVITY_TEMPLATE, _l("A volunteer sends a field report")),
         # Opt-in like every e-mail: the sign-up form offers the choice ("remind me by e-mail").
-        service.REMINDER_VERB: ActivityKind(ACTIVITY_TEMPLATE, _l("A reminder before a shift you signed up for")),
-        "coordination.shift_cancelled": ActivityKind(ACTIVITY_TEMPLATE, _l("A shift you signed up for is cancelled")),
-        "coordination.campaign_closed": ActivityKind(ACTIVITY_TEMPLATE,
+        service.REMINDER_VERB: shared_kind(ACTIVITY_TEMPLATE, _l("A reminder before a shift you signed up for")),
+        "coordination.shift_cancelled": shared_kind(ACTIVITY_TEMPLATE, _l("A shift you signed up for is cancelled")),
+        "coordination.campaign_closed": shared_kind(ACTIVITY_TEMPLATE,
                                                      _l("A campaign you signed up for is closed")),
     },
     nav_items=_nav,

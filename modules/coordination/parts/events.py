@@ -37,7 +37,7 @@ from community.models import Member
 from community.parts import Part
 from community.permissions import role_required
 from community.ratelimits import limited
-from community.registry import ActivityKind, ContentKind, ContentRef, Job, NavItem
+from community.registry import ContentKind, ContentRef, Job, NavItem, shared_kind
 from community.settings import module_setting, set_module_setting
 from community.timeutil import utcnow
 
@@ -541,14 +541,14 @@ PART = Part(
     register=register,
     name="events",
     activity_kinds={
-        "coordination.event_created": ActivityKind(ACTIVITY_TEMPLATE, _l("An event is planned")),
-        "coordination.event_changed": ActivityKind(
+        "coordination.event_created": shared_kind(ACTIVITY_TEMPLATE, _l("An event is planned")),
+        "coordination.event_changed": shared_kind(
             ACTIVITY_TEMPLATE, _l("An event you answered changes time or place")),
-        "coordination.event_cancelled": ActivityKind(ACTIVITY_TEMPLATE, _l("An event you answered is cancelled")),
-        "coordination.promoted": ActivityKind(
+        "coordination.event_cancelled": shared_kind(ACTIVITY_TEMPLATE, _l("An event you answered is cancelled")),
+        "coordination.promoted": shared_kind(
             ACTIVITY_TEMPLATE, _l("A seat frees at an event where you are on the waiting list")),
-        "coordination.checkin": ActivityKind(ACTIVITY_TEMPLATE),
-        "coordination.reminder": ActivityKind(ACTIVITY_TEMPLATE, _l("Event reminders")),
+        "coordination.checkin": shared_kind(ACTIVITY_TEMPLATE),
+        "coordination.reminder": shared_kind(ACTIVITY_TEMPLATE, _l("Event reminders")),
     },
     content_kinds={"coordination.event": ContentKind(_l("Event"), _load_event)},
     nav_items=_nav,
