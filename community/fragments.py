@@ -97,7 +97,7 @@ def person(member) -> tuple | None:
 def cached(key: tuple, render: Callable[[], str], store: FragmentCache | None = None) -> tuple[str, ...]:
     """The fragment under ``key`` (with ``reader()`` added), rendered by ``render()`` on a miss,
     as its parts: literal, slot name, literal, slot name, ..., literal."""
-    store = store or cache()
+    store = cache() if store is None else store  # an empty cache is falsy (__len__)
     full = (*key, *reader())
     parts = store.get(full)
     if parts is None:

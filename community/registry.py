@@ -45,6 +45,10 @@ class HomeWidget:
     order: int = 50
     context: Callable[[Any], dict] | None = None
     slot: str = "side"  # "side" (the column) or "main" (replaces the core's recent-activity stream)
+    # cache_key(context) -> tuple, for a template that shows only its context and what this tuple
+    # holds of it: the block is then rendered once per key and language, and shared
+    # (community/fragments.py). None: rendered on every view.
+    cache_key: Callable[[dict], tuple] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import fragments
 from .activity import activity_label, activity_url, render_activity, unread_count
 from .database import is_locked_error
 from .extensions import db, login_manager
@@ -79,7 +82,9 @@ def nav_items(member) -> dict[str, list[NavItem]]:
         if member.has_role("admin"):
             items.extend(ADMIN_NAV)
     sections: dict[str, list[NavItem]] = {}
-    for item in sorted(items, key=lambda i: (i.order, str(i.label))):
+    # Ties in order fall back on the endpoint, not the translated label: translating every label
+    # on every page cost more than the rest of the menus (the header is kept, see layout_part).
+    for item in sorted(items, key=lambda i: (i.order, i.endpoint)):
         sections.setdefault(item.section, []).append(item)
     return sections
 
@@ -88,6 +93,45 @@ def nav_url(item: NavItem) -> str:
     if item.endpoint == "members.profile":
         return url_for(item.endpoint, handle=current_user.handle)
     return url_for(item.endpoint)
+
+
+LAYOUT_PARTS = {"styles": "layout/_styles.html", "header": "layout/_header.html", "footer": "layout/_footer.html"}
+
+
+@pass_context
+def layout_part(context, name: str) -> Markup:
+    """A part of the page layout (stylesheets, header, footer), rendered once per state and kept
+    (community/fragments.py): the key holds what the part shows (the member's name and handle,
+    the menus, the unread count, the current page's endpoint, the enabled modules, the language);
+    the CSRF token and the page to come back to are filled in on each request."""
+    member = current_user._get_current_object()
+    known = member.is_authenticated
+    nav = context.get("nav") or {}
+    modules = tuple(m.name for m in registry.enabled())
+    if name == "header":
+        key = (name, modules, known, (member.id, member.handle, member.display_name) if known else None,
+               tuple((section, item.endpoint) for section, items in nav.items() for item in items),
+               context.get("unread", 0), request.endpoint, context.get("site_name"), tuple(context.get("locales", ())))
+    else:
+        key = (name, modules, known)
+
+    def render() -> str:
+        template = current_app.jinja_env.get_template(LAYOUT_PARTS[name])
+        return template.render(current_user=member, nav=nav, unread=context.get("unread", 0),
+                               site_name=context.get("site_name"), locales=context.get("locales", ()),
+                               endpoint=request.endpoint, csrf=fragments.slot("csrf"),
+                               next_path=fragments.slot("next"))
+
+    parts = fragments.cached(key, render)
+    return fragments.fill(parts, _reader_slot)
+
+
+def _reader_slot(name: str) -> str:
+    if name == "csrf":
+        return escape(generate_csrf())
+    if name == "next":
+        return escape(request.full_path if request.method == "GET" else "/")
+    raise ValueError(f"unknown layout slot {name!r}")
 
 
 def avatar_url(member) -> str | None:
@@ -119,7 +163,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.globals.update(
         render_activity=render_activity, activity_url=activity_url, activity_label=activity_label, nav_url=nav_url,
-        avatar_url=avatar_url,
+        avatar_url=avatar_url, layout_part=layout_part,
         registry=registry, get_locale=get_locale,
     )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select, update
 
+from .. import fragments
 from ..activity import notifications_query, render_activity, unread_count, visible_activities
 from ..extensions import db
 from ..models import Notification
@@ -25,7 +27,8 @@ def home():
     for module in registry.enabled():
         for widget in module.home_widgets:
             context = widget.context(current_user) if widget.context else {}
-            widgets[widget.slot].append((widget.order, module.name, widget.template, context))
+            widgets[widget.slot].append((widget.order, module.name, widget.template, context,
+                                         _shared_widget(module.name, widget, context)))
     for slot in widgets.values():
         slot.sort(key=lambda w: (w[0], w[1]))
     activities, older = [], None
@@ -35,6 +38,16 @@ def home():
         older = activities[PAGE - 1].id if len(activities) > PAGE else None
         activities = activities[:PAGE]
     return render_template("core/home.html", widgets=widgets, activities=activities, older=older)
+
+
+def _shared_widget(module_name: str, widget, context: dict) -> Markup | None:
+    """A widget's HTML kept under its cache key (HomeWidget.cache_key), or None: included live."""
+    if widget.cache_key is None:
+        return None
+    key = ("widget", module_name, widget.template, widget.cache_key(context))
+    parts = fragments.cached(key, lambda: current_app.jinja_env.get_template(widget.template).render(
+        widget=context, current_user=current_user._get_current_object()))
+    return Markup(parts[0])
 
 
 @login_required

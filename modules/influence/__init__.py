@@ -144,8 +144,11 @@ MODULE = Module(
                               *_nav_pinned(member)),
     home_widgets=(
         HomeWidget("influence/widgets/feed.html", order=10, context=_feed_widget, slot="main"),
-        HomeWidget("influence/widgets/trending.html", order=20, context=_trending_widget),
-        HomeWidget("influence/widgets/bridging.html", order=30, context=_bridging_widget),
+        HomeWidget("influence/widgets/trending.html", order=20, context=_trending_widget,
+                   cache_key=lambda w: tuple(tag for tag, _score in w["topics"])),
+        HomeWidget("influence/widgets/bridging.html", order=30, context=_bridging_widget,
+                   cache_key=lambda w: tuple((i["post_id"], i["excerpt"], i["author_name"], i["author_erased"],
+                                              i["reactors"], i["circles"]) for i in w["items"])),
     ),
     activity_kinds={
         "influence.post": ActivityKind(POST_TEMPLATE, _l("A post mentions you"), preload=_preload),

@@ -113,3 +113,18 @@ def feed_item(activity, viewer, mine: dict | None = None, reactions=()) -> Marku
         store.put(key, frame)
     card = post_card(post, viewer, mine, reactions, relay_by=relay_by)
     return Markup("".join((frame[0], card, frame[2])))  # a plain str + Markup would escape the str
+
+
+COMPOSER_TEMPLATE = "influence/_composer.html"
+
+
+def composer(form) -> Markup:
+    """The posting form. Empty, it is the same for every member with the same audience choices:
+    kept (community/fragments.py) with the CSRF token filled in per request; a form sent back
+    with what was typed and its errors is rendered as it is."""
+    template = current_app.jinja_env.get_template(COMPOSER_TEMPLATE)
+    if form.is_submitted() or form.errors:
+        return Markup(template.render(form=form, csrf=generate_csrf()))
+    key = ("influence.composer", tuple((value, str(label)) for value, label in form.audience.choices))
+    parts = fragments.cached(key, lambda: template.render(form=form, csrf=_slot("csrf")), cache())
+    return fragments.fill(parts, {"csrf": escape(generate_csrf())})

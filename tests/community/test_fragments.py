@@ -5,12 +5,16 @@ render shows the change; and that what depends on the reader (language, who read
 from one reader to another.
 """
 
+import re
+
+import pytest
 from flask_babel import refresh
 
 from community import fragments
 from community.activity import preload, publish, render_activity
 from community.extensions import db
 from community.models import Activity
+from tests.conftest import PASSWORD
 
 
 def _render(app, activity_id: int, viewer, lang: str = "en") -> str:
@@ -63,3 +67,62 @@ def test_the_cache_is_bounded(app):
     for n in range(5):
         store.put((n,), (str(n),))
     assert len(store) == 3 and store.get((0,)) is None and store.get((4,)) == ("4",)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
+def test_the_kept_header_and_posting_form_carry_each_readers_own_token(app, make_member):
+    """Two members share the cached header and posting form; each page holds its reader's token,
+    and that token works (the header's log-out form)."""
+    ana, bob = make_member(handle="ana"), make_member(handle="bob")
+    clients = {}
+    for member in (ana, bob):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          client.get("/auth/login").get_data(as_text=True)).group(1)
+        assert client.post("/auth/login", data={"identifier": member.handle, "password": PASSWORD,
+                                                "csrf_token": token}).status_code == 302
+        clients[member.handle] = client
+    pages = {handle: client.get("/").get_data(as_text=True) for handle, client in clients.items()}
+    tokens = {handle: set(CSRF_RE.findall(page)) for handle, page in pages.items()}
+    assert len(tokens["ana"]) == 1 and len(tokens["bob"]) == 1 and tokens["ana"] != tokens["bob"]
+    assert 'class="composer"' in pages["ana"] and 'class="composer"' in pages["bob"]
+    assert f'data-member="{ana.id}"' in pages["ana"] and f'data-member="{bob.id}"' in pages["bob"]
+    assert "<summary>Ana</summary>" in pages["ana"] and "<summary>Bob</summary>" in pages["bob"]
+    logout = clients["ana"].post("/auth/logout", data={"csrf_token": tokens["ana"].pop()})
+    assert logout.status_code == 302
+    assert clients["ana"].get("/notifications").status_code == 302  # logged out: sent to the login page
+
+
+def test_the_header_follows_the_unread_count_the_name_and_the_page(app, make_member, visit):
+    ana, bob = make_member(handle="ana"), make_member(handle="bob")
+    client = visit(bob)
+    before = client.get("/").get_data(as_text=True)
+    assert 'id="unread-count" aria-live="polite"' in before and ">0</span>" in before
+    publish(ana, "core.follow", bob, audience=f"member:{bob.id}", notify=[bob.id])
+    after = client.get("/").get_data(as_text=True)
+    assert ">1</span>" in after  # a new notification: another key, not the kept header
+    bob.display_name = "Bob Renamed"
+    db.session.commit()
+    assert "<summary>Bob Renamed</summary>" in client.get("/").get_data(as_text=True)
+    feed_page = client.get("/influence/").get_data(as_text=True)
+    current = r'href="/influence/" data-endpoint="influence.index" aria-current="page"'
+    assert re.search(current, feed_page)  # the current page's entry is marked
+    assert not re.search(current, client.get("/").get_data(as_text=True))
+
+
+def test_a_kept_widget_follows_its_data(app, make_member, visit):
+    from modules.collaboration import groups_service
+
+    ana = make_member(handle="ana")
+    group = groups_service.create_group(ana, name="Jardins partagés")
+    db.session.commit()
+    client = visit(ana)
+    assert "Jardins partagés" in client.get("/").get_data(as_text=True)
+    group.name = "Jardins en commun"
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Jardins en commun" in page and "Jardins partagés" not in page

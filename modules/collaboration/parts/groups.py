@@ -335,7 +335,8 @@ PART = Part(
     activity_kinds=ACTIVITY_KINDS,
     content_kinds={"collaboration.wall": ContentKind(_l("Group wall message"), _load_wall_post)},
     nav_items=_nav,
-    home_widgets=(HomeWidget("collaboration/groups/widget.html", order=40, context=_widget),),
+    home_widgets=(HomeWidget("collaboration/groups/widget.html", order=40, context=_widget, cache_key=lambda w: (
+        tuple((g.id, g.name) for _m, g in w["memberships"]), tuple((g.id, g.name) for _m, g in w["invitations"]))),),
     rooms={"group": _group_room_check},
     settings={"group_member_cap": None,  # members per group for the whole movement; None: no cap
               "members_can_create_groups": True},  # False: only organisers (and above) create groups

@@ -306,7 +306,10 @@ PART = Part(
                                                             _l("Someone declines your introduction request")),
     },
     nav_items=_nav,
-    home_widgets=(HomeWidget("collaboration/people/widget.html", order=40, context=_widget, slot="side"),),
+    home_widgets=(HomeWidget("collaboration/people/widget.html", order=40, context=_widget, slot="side",
+                             cache_key=lambda w: tuple((s.member.id, s.member.handle, s.member.display_name,
+                                                        s.member.erased_at, str(s.reason_text))
+                                                       for s in w["suggestions"])),),
     settings={"people_retry_days": service.DEFAULT_RETRY_DAYS},  # after a decline, wait this long to ask again
     seed_demo=_seed_demo,
     export_data=service.export_data,
