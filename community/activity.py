@@ -15,10 +15,10 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, bindparam, func, select, true
 
 from . import fragments, signals
-from .database import after_commit
+from .database import after_commit, prepared
 from .extensions import db
 from .models import Activity, EmailPreference, HiddenContent, Member, Notification
 from .registry import ActivityKind, registry, shared_kind
@@ -116,14 +116,14 @@ def notifications_query(member_id: int):
 
 def unread_counts(member_ids: list[int]) -> dict[int, int]:
     """Unread notifications per member (core and enabled modules), in one query."""
-    rows = db.session.execute(
+    disabled = tuple(m.name for m in registry if not registry.is_enabled(m.name))
+    statement = prepared(("activity.unread_counts", disabled), lambda: (
         select(Notification.member_id, func.count())
         .join(Activity, Activity.id == Notification.activity_id)
-        .where(Notification.member_id.in_(member_ids), Notification.read_at.is_(None),
+        .where(Notification.member_id.in_(bindparam("ids", expanding=True)), Notification.read_at.is_(None),
                enabled_module_filter(Activity.module))
-        .group_by(Notification.member_id)
-    ).all()
-    return dict(rows)
+        .group_by(Notification.member_id)))
+    return dict(db.session.execute(statement, {"ids": list(member_ids)}).all())
 
 
 def unread_count(member_id: int) -> int:

@@ -19,6 +19,18 @@ from sqlalchemy.orm import Session
 from .extensions import db
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+_PREPARED: dict = {}
+
+
+def prepared(key, build: Callable):
+    """The statement ``build()`` makes, built once per process and kept under ``key``. Statements
+    run on every page (the member's login, module states, settings, memberships, the feed) take
+    their values as bound parameters: SQLAlchemy then reuses the tree, its cache key and the
+    compiled SQL instead of building them again on each request (bench/http_pages.py)."""
+    statement = _PREPARED.get(key)
+    if statement is None:
+        statement = _PREPARED.setdefault(key, build())
+    return statement
 
 
 def wants_write() -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, g, has_request_context, request
 from sqlalchemy import select
 
+from .database import prepared
 from .extensions import db
 from .models.settings import ModuleState
 from .timeutil import utcnow
@@ -207,7 +208,8 @@ class Registry:
 
     def stored_flags(self) -> dict[str, bool]:
         """Each module's own switch: its module_state row, else its default (one query)."""
-        rows = dict(db.session.execute(select(ModuleState.name, ModuleState.enabled)).all())
+        statement = prepared("registry.stored_flags", lambda: select(ModuleState.name, ModuleState.enabled))
+        rows = dict(db.session.execute(statement).all())
         return {name: rows.get(name, m.default_enabled) for name, m in self.modules.items()}
 
     def effective(self, flags: dict[str, bool]) -> dict[str, bool]:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import select
 
+from .database import prepared
 from .extensions import db
 from .models import Setting, record
 from .registry import registry
@@ -19,7 +20,8 @@ def _stored(module: str) -> dict[str, Any]:
     cache = g.get("terreau_settings") if has_app_context() else None
     if cache is None:
         cache = {}
-        for name, key, value in db.session.execute(select(Setting.module, Setting.key, Setting.value)):
+        statement = prepared("settings.all", lambda: select(Setting.module, Setting.key, Setting.value))
+        for name, key, value in db.session.execute(statement):
             cache.setdefault(name, {})[key] = value
         if has_app_context():
             g.terreau_settings = cache

@@ -9,11 +9,12 @@ from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .. import signals
+from ..database import prepared
 from ..extensions import db, login_manager
 from ..models import ConsentRecord, Member, MemberSession, record
 from ..timeutil import utcnow
@@ -143,12 +144,12 @@ def _load_member(user_id: str) -> Member | None:
     member_id, _, sid = user_id.partition(":")
     if not member_id.isdigit() or not sid:
         return None
-    member = db.session.scalar(
-        select(Member)
-        .join(MemberSession, MemberSession.member_id == Member.id)
-        .where(Member.id == int(member_id), MemberSession.id == sid,
-               MemberSession.created_at >= utcnow() - current_app.permanent_session_lifetime)
-    )
+    statement = prepared("auth.load_member", lambda: (
+        select(Member).join(MemberSession, MemberSession.member_id == Member.id)
+        .where(Member.id == bindparam("member_id"), MemberSession.id == bindparam("sid"),
+               MemberSession.created_at >= bindparam("since"))))
+    member = db.session.scalar(statement, {"member_id": int(member_id), "sid": sid,
+                                           "since": utcnow() - current_app.permanent_session_lifetime})
     if member is None or not member.is_active:
         return None
     member.session_id = sid

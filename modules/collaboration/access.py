@@ -4,8 +4,9 @@ moderators); movement-wide content (no group) for every logged-in member. Shared
 from __future__ import annotations
 
 from flask import g, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from community.database import prepared
 from community.extensions import db
 
 from .models import CollaborationGroup, CollaborationMembership
@@ -24,11 +25,12 @@ def memberships(member) -> list[tuple[CollaborationMembership, CollaborationGrou
         return []
     cache = g.setdefault("collaboration_memberships", {}) if has_app_context() else {}
     if member.id not in cache:
-        cache[member.id] = list(db.session.execute(
+        statement = prepared("collaboration.memberships", lambda: (
             select(CollaborationMembership, CollaborationGroup)
             .join(CollaborationGroup, CollaborationGroup.id == CollaborationMembership.group_id)
-            .where(CollaborationMembership.member_id == member.id)
-            .order_by(CollaborationGroup.archived_at.is_not(None), func.lower(CollaborationGroup.name))).tuples())
+            .where(CollaborationMembership.member_id == bindparam("member_id"))
+            .order_by(CollaborationGroup.archived_at.is_not(None), func.lower(CollaborationGroup.name))))
+        cache[member.id] = list(db.session.execute(statement, {"member_id": member.id}).tuples())
     return cache[member.id]
 
 

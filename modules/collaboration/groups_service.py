@@ -14,10 +14,11 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.activity import enabled_module_filter, hidden_filter, preload, publish
+from community.database import prepared
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Activity, HiddenContent, Member
@@ -709,11 +710,14 @@ def preload_activities(activities: list[Activity]) -> None:
     """ActivityKind.preload for the groups' verbs: their groups and wall messages in two queries."""
     post_ids = {int(a.object_id) for a in activities
                 if a.object_type == WallPost.content_type and (a.object_id or "").isdigit()}
-    posts = {p.id: p for p in db.session.scalars(select(WallPost).where(WallPost.id.in_(post_ids)))} \
-        if post_ids else {}
+    posts_statement = prepared("collaboration.preload_posts", lambda: select(WallPost).where(
+        WallPost.id.in_(bindparam("ids", expanding=True))))
+    posts = {p.id: p for p in db.session.scalars(posts_statement, {"ids": list(post_ids)})} if post_ids else {}
     group_ids = {p.group_id for p in posts.values()}
     group_ids |= {int((a.data or {}).get("group_id") or 0) for a in activities} - {0}
-    groups = {g.id: g for g in db.session.scalars(select(Group).where(Group.id.in_(group_ids)))} if group_ids else {}
+    groups_statement = prepared("collaboration.preload_groups", lambda: select(Group).where(
+        Group.id.in_(bindparam("ids", expanding=True))))
+    groups = {g.id: g for g in db.session.scalars(groups_statement, {"ids": list(group_ids)})} if group_ids else {}
     for activity in activities:
         post = posts.get(int(activity.object_id)) if activity.object_type == WallPost.content_type \
             and (activity.object_id or "").isdigit() else None

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
 from community.activity import enabled_module_filter, hidden_filter, keyset, preload, publish, visible_audiences
+from community.database import prepared
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Activity, Follow, HiddenContent, Member
@@ -292,13 +293,15 @@ def preload_posts(activities: list[Activity]) -> None:
     posts = {}
     viewer = _viewer_id()
     if ids and viewer is not None:
-        given = [select(InfluenceReaction.post_id).where(
-            InfluenceReaction.post_id == InfluencePost.id, InfluenceReaction.member_id == viewer,
-            InfluenceReaction.kind == kind).exists().label(f"given_{kind}") for kind in REACTIONS]
+        statement = prepared("influence.preload_posts", lambda: select(InfluencePost, *(
+            select(InfluenceReaction.post_id).where(
+                InfluenceReaction.post_id == InfluencePost.id, InfluenceReaction.member_id == bindparam("viewer"),
+                InfluenceReaction.kind == kind).exists().label(f"given_{kind}") for kind in REACTIONS))
+            .where(InfluencePost.id.in_(bindparam("ids", expanding=True))))
         memo = g.get("influence_reactions")
         if memo is None or memo[0] != viewer:
             memo = g.influence_reactions = (viewer, {})
-        for post, *flags in db.session.execute(select(InfluencePost, *given).where(InfluencePost.id.in_(ids))):
+        for post, *flags in db.session.execute(statement, {"viewer": viewer, "ids": list(ids)}):
             posts[post.id] = post
             memo[1][post.id] = {kind for kind, flag in zip(REACTIONS, flags, strict=True) if flag}
     elif ids:
