@@ -17,7 +17,16 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
-from community.activity import enabled_module_filter, hidden_filter, keyset, preload, publish, visible_audiences
+from community.activity import (
+    ActivityRow,
+    activity_row_columns,
+    enabled_module_filter,
+    hidden_filter,
+    keyset,
+    preload,
+    publish,
+    visible_audiences,
+)
 from community.database import prepared
 from community.extensions import db
 from community.markdown import render_markdown
@@ -353,7 +362,8 @@ def _feed_statement(has_groups: bool, direction: str):
             window = window.order_by(Activity.id.desc())
         hidden = select(HiddenContent.content_id).where(HiddenContent.content_type == Activity.object_type,
                                                        HiddenContent.content_id == Activity.object_id).exists()
-        statement = (select(Activity, hidden.label("hidden"))
+        statement = (select(*activity_row_columns(), hidden.label("hidden"))
+                     .outerjoin(Member, Member.id == Activity.actor_id)
                      .where(Activity.id.in_(window.limit(bindparam("window", type_=db.Integer))))
                      .order_by(Activity.id.asc() if direction == "after" else Activity.id.desc()))
         _FEED_STATEMENTS[key] = statement
@@ -377,7 +387,7 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
     if direction != "first":
         params["cursor"] = after if after is not None else before
     rows = db.session.execute(_feed_statement(bool(groups), direction), params).all()
-    items = [activity for activity, is_hidden in rows if not is_hidden]
+    items = [ActivityRow(row) for row in rows if not row[-1]]  # plain values: see ActivityRow
     if len(items) < limit and len(rows) == limit + HIDDEN_SLACK:
         exact = select(Activity).where(feed_filter(member, groups), enabled_module_filter(Activity.module),
                                        hidden_filter(Activity.object_type, Activity.object_id))
