@@ -6,7 +6,6 @@ then emits the Socket.IO events, sends the e-mails members asked for and fires t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -252,7 +251,7 @@ def render_activity(activity: Activity, mode: str = "feed", viewer=None, **conte
     if kind is not None and kind.cache_key is not None and mode != "text":
         # Shared by readers (community/fragments.py): the key holds all the template shows.
         key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
-               json.dumps(activity.data, sort_keys=True, default=str), bool(viewer.is_authenticated),
+               repr(activity.data), bool(viewer.is_authenticated),
                kind.cache_key(activity, viewer))
         parts = fragments.cached(key, lambda: _render_activity(kind, activity, mode, viewer, context))
         return Markup(parts[0])

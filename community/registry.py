@@ -124,7 +124,9 @@ class Module:
     blueprint: Blueprint  # registered at start-up whatever the state; guarded by the 404 check
     default_enabled: bool = True  # state when module_state has no row for it
     requires: tuple[str, ...] = ()  # modules that must be on for this one to be on (cascade)
-    nav_items: Callable[[Any], Iterable[NavItem]] = lambda member: ()  # shown only while enabled
+    # shown only while enabled; the result must depend only on the member's role and the modules'
+    # settings: the menus are kept per role, module set and settings (community/web.py)
+    nav_items: Callable[[Any], Iterable[NavItem]] = lambda member: ()
     home_widgets: tuple[HomeWidget, ...] = ()  # composed by the core home page while enabled
     # blocks on member profiles while enabled; HomeWidget.context(member) gets the profile's member
     profile_widgets: tuple[HomeWidget, ...] = ()

@@ -28,6 +28,19 @@ def _stored(module: str) -> dict[str, Any]:
     return cache.get(module, {})
 
 
+def settings_snapshot() -> str:
+    """Every stored setting as one comparable value (the same request-long read as ``_stored``):
+    a key part for what is kept across requests and depends on settings (e.g. the menus)."""
+    cache = g.get("terreau_settings_snapshot") if has_app_context() else None
+    if cache is None:
+        _stored("")
+        stored = g.get("terreau_settings") if has_app_context() else None
+        cache = repr(sorted((stored or {}).items()))
+        if has_app_context():
+            g.terreau_settings_snapshot = cache
+    return cache
+
+
 def module_setting(module: str, key: str) -> Any:
     """The value of a module's setting: the stored one, else the module's declared default."""
     stored = _stored(module)

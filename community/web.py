@@ -23,6 +23,7 @@ from .extensions import db, login_manager
 from .markdown import render_markdown
 from .models import Member
 from .registry import NavItem, registry
+from .settings import settings_snapshot
 
 log = logging.getLogger("terreau.web")
 
@@ -71,8 +72,24 @@ ERROR_TEXTS = {
 }
 
 
+_NAV_KEPT: dict[tuple, dict[str, list[NavItem]]] = {}
+
+
 def nav_items(member) -> dict[str, list[NavItem]]:
-    """Menus by section: the core's, then each enabled module's, sorted by order."""
+    """Menus by section: the core's, then each enabled module's, sorted by order. Kept per
+    process for each role, set of enabled modules and stored settings, which are all menus may
+    depend on (Module.nav_items)."""
+    known = member.is_authenticated
+    key = (known, member.role if known else None, tuple(m.name for m in registry.enabled()), settings_snapshot())
+    found = _NAV_KEPT.get(key)
+    if found is None:
+        if len(_NAV_KEPT) > 256:  # settings changed many times in this process: start again
+            _NAV_KEPT.clear()
+        found = _NAV_KEPT[key] = _build_nav(member)
+    return found
+
+
+def _build_nav(member) -> dict[str, list[NavItem]]:
     items = list(CORE_NAV) if member.is_authenticated else [CORE_NAV[0]]
     if member.is_authenticated:
         for module in registry.enabled():

@@ -118,13 +118,20 @@ def feed_item(activity, viewer, mine: dict | None = None, reactions=()) -> Marku
 COMPOSER_TEMPLATE = "influence/_composer.html"
 
 
-def composer(form) -> Markup:
-    """The posting form. Empty, it is the same for every member with the same audience choices:
-    kept (community/fragments.py) with the CSRF token filled in per request; a form sent back
-    with what was typed and its errors is rendered as it is."""
+def composer(form=None) -> Markup:
+    """The posting form. Empty (``form`` None), it is the same for every member with the same
+    audience choices: kept (community/fragments.py) with the CSRF token filled in per request. A
+    form sent back with what was typed and its errors is rendered as it is."""
+    from flask_login import current_user
+
+    from .views import audience_choices, post_form
+
     template = current_app.jinja_env.get_template(COMPOSER_TEMPLATE)
-    if form.is_submitted() or form.errors:
+    member = current_user._get_current_object()
+    if form is None and request.method not in ("GET", "HEAD"):
+        form = post_form(member)  # a form built during a POST reads what was sent: never kept
+    if form is not None:
         return Markup(template.render(form=form, csrf=generate_csrf()))
-    key = ("influence.composer", tuple((value, str(label)) for value, label in form.audience.choices))
-    parts = fragments.cached(key, lambda: template.render(form=form, csrf=_slot("csrf")), cache())
+    key = ("influence.composer", tuple(audience_choices(member)))
+    parts = fragments.cached(key, lambda: template.render(form=post_form(member), csrf=_slot("csrf")), cache())
     return fragments.fill(parts, {"csrf": escape(generate_csrf())})

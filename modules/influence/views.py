@@ -41,7 +41,9 @@ def feed_context(member, before: int | None = None) -> dict:
     activities = activities[: service.FEED_PAGE]
     posts = [a.obj for a in activities if getattr(a, "obj", None) is not None]
     return {
-        "activities": activities, "older": older, "form": post_form(member),
+        # The empty posting form is kept (cards.composer): the form object is built only when
+        # the kept one is missing, or when a sent form comes back with its errors (create()).
+        "activities": activities, "older": older, "form": None,
         "mine": service.my_reactions(member.id, [p.id for p in posts]),
         "last_id": activities[0].id if activities else 0, "reactions": REACTIONS,
         # announcements and highlights pinned on top of the first page (views_extra.pinned_context)

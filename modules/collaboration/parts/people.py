@@ -308,7 +308,7 @@ PART = Part(
     nav_items=_nav,
     home_widgets=(HomeWidget("collaboration/people/widget.html", order=40, context=_widget, slot="side",
                              cache_key=lambda w: tuple((s.member.id, s.member.handle, s.member.display_name,
-                                                        s.member.erased_at, str(s.reason_text))
+                                                        s.member.erased_at, s.reasons)
                                                        for s in w["suggestions"])),),
     settings={"people_retry_days": service.DEFAULT_RETRY_DAYS},  # after a decline, wait this long to ask again
     seed_demo=_seed_demo,
