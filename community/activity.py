@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, bindparam, func, select, true
 
 from . import fragments, signals
-from .database import after_commit, prepared
+from .database import after_commit, prepared, run
 from .extensions import db
 from .models import Activity, EmailPreference, HiddenContent, Member, Notification
 from .registry import ActivityKind, registry, shared_kind
@@ -122,7 +122,7 @@ def unread_counts(member_ids: list[int]) -> dict[int, int]:
         .where(Notification.member_id.in_(bindparam("ids", expanding=True)), Notification.read_at.is_(None),
                enabled_module_filter(Activity.module))
         .group_by(Notification.member_id)))
-    return dict(db.session.execute(statement, {"ids": list(member_ids)}).all())
+    return dict(run(statement, {"ids": list(member_ids)}).all())
 
 
 def unread_count(member_id: int) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, g, has_request_context, request
 from sqlalchemy import select
 
-from .database import prepared
+from .database import prepared, run
 from .extensions import db
 from .models.settings import ModuleState
 from .timeutil import utcnow
@@ -211,7 +211,7 @@ class Registry:
     def stored_flags(self) -> dict[str, bool]:
         """Each module's own switch: its module_state row, else its default (one query)."""
         statement = prepared("registry.stored_flags", lambda: select(ModuleState.name, ModuleState.enabled))
-        rows = dict(db.session.execute(statement).all())
+        rows = dict(run(statement).all())
         return {name: rows.get(name, m.default_enabled) for name, m in self.modules.items()}
 
     def effective(self, flags: dict[str, bool]) -> dict[str, bool]:

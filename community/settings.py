@@ -7,7 +7,7 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import select
 
-from .database import prepared
+from .database import prepared, run
 from .extensions import db
 from .models import Setting, record
 from .registry import registry
@@ -21,7 +21,7 @@ def _stored(module: str) -> dict[str, Any]:
     if cache is None:
         cache = {}
         statement = prepared("settings.all", lambda: select(Setting.module, Setting.key, Setting.value))
-        for name, key, value in db.session.execute(statement):
+        for name, key, value in run(statement):
             cache.setdefault(name, {})[key] = value
         if has_app_context():
             g.terreau_settings = cache
