@@ -64,6 +64,8 @@ def load(overrides: dict | None = None) -> dict:
         "TERREAU_TIMEZONE": os.environ.get("TERREAU_TIMEZONE", "Europe/Paris"),
         "TERREAU_UPLOAD_DIR": os.environ.get("TERREAU_UPLOAD_DIR", str(instance / "uploads")),
         "TERREAU_AVATAR_MAX_BYTES": int(os.environ.get("TERREAU_AVATAR_MAX_BYTES", str(2 * 1024 * 1024))),
+        # rendered fragments kept per process and cache (community/fragments.py); a few KB each
+        "TERREAU_FRAGMENT_CACHE_SIZE": int(os.environ.get("TERREAU_FRAGMENT_CACHE_SIZE", "4000")),
         "TERREAU_RESET_TOKEN_MAX_AGE": int(os.environ.get("TERREAU_RESET_TOKEN_MAX_AGE", "3600")),
         "TERREAU_SOCKETIO_CORS": os.environ.get("TERREAU_SOCKETIO_CORS") or None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("TERREAU_MAX_REQUEST_BYTES", str(16 * 1024 * 1024))),
