@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from community.activity import enabled_module_filter, hidden_filter, preload, publish
-from community.database import prepared
+from community.database import prepared, run
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Activity, HiddenContent, Member
@@ -706,18 +706,29 @@ def group_stream(group_id: int, *, before: int | None = None, after: int | None 
     return preload(list(db.session.scalars(stmt.limit(limit))))
 
 
+class _Shown:
+    """What a group activity shows of its wall message or group, as plain values."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
 def preload_activities(activities: list[Activity]) -> None:
-    """ActivityKind.preload for the groups' verbs: their groups and wall messages in two queries."""
+    """ActivityKind.preload for the groups' verbs: their groups and wall messages in two queries,
+    as plain values (what the template shows: the message's text, the group's name)."""
     post_ids = {int(a.object_id) for a in activities
                 if a.object_type == WallPost.content_type and (a.object_id or "").isdigit()}
-    posts_statement = prepared("collaboration.preload_posts", lambda: select(WallPost).where(
+    posts_statement = prepared("collaboration.preload_posts", lambda: select(
+        WallPost.id, WallPost.group_id, WallPost.body_html, WallPost.deleted_at).where(
         WallPost.id.in_(bindparam("ids", expanding=True))))
-    posts = {p.id: p for p in db.session.scalars(posts_statement, {"ids": list(post_ids)})} if post_ids else {}
+    posts = {row.id: _Shown(id=row.id, group_id=row.group_id, body_html=row.body_html, deleted_at=row.deleted_at)
+             for row in run(posts_statement, {"ids": list(post_ids)})} if post_ids else {}
     group_ids = {p.group_id for p in posts.values()}
     group_ids |= {int((a.data or {}).get("group_id") or 0) for a in activities} - {0}
-    groups_statement = prepared("collaboration.preload_groups", lambda: select(Group).where(
+    groups_statement = prepared("collaboration.preload_groups", lambda: select(Group.id, Group.name).where(
         Group.id.in_(bindparam("ids", expanding=True))))
-    groups = {g.id: g for g in db.session.scalars(groups_statement, {"ids": list(group_ids)})} if group_ids else {}
+    groups = {row.id: _Shown(id=row.id, name=row.name) for row in run(groups_statement, {"ids": list(group_ids)})} \
+        if group_ids else {}
     for activity in activities:
         post = posts.get(int(activity.object_id)) if activity.object_type == WallPost.content_type \
             and (activity.object_id or "").isdigit() else None
