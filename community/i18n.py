@@ -13,8 +13,9 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     member_known = not g.get("database_down")  # the member cannot be loaded then
-    if member_known and current_user and current_user.is_authenticated and current_user.locale in locales:
-        return current_user.locale
+    member = current_user._get_current_object() if member_known else None
+    if member and member.is_authenticated and member.locale in locales:
+        return member.locale
     if session.get("lang") in locales:
         return session["lang"]
     if request.accept_languages:
@@ -26,8 +27,9 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     member_known = has_request_context() and not g.get("database_down")
-    if member_known and current_user and current_user.is_authenticated and current_user.timezone:
-        return current_user.timezone
+    member = current_user._get_current_object() if member_known else None
+    if member and member.is_authenticated and member.timezone:
+        return member.timezone
     return current_app.config["TERREAU_TIMEZONE"]
 
 

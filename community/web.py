@@ -188,7 +188,7 @@ def init_app(app) -> None:
     def _layout_context():
         if g.get("database_down"):
             return {}
-        member = current_user
+        member = current_user._get_current_object()
         layout = {"locales": app.config["TERREAU_LOCALES"], "site_name": app.config["TERREAU_NAME"]}
         if not member.is_authenticated:
             return {**layout, "nav": nav_items(member), "unread": 0}

@@ -21,12 +21,15 @@ PAGE = 20
 
 
 def home():
-    if not current_user.is_authenticated:
+    # The member object, not the proxy: widgets read it many times, each read through the proxy
+    # looks the request up again.
+    member = current_user._get_current_object()
+    if not member.is_authenticated:
         return render_template("core/welcome.html")
     widgets = {"main": [], "side": []}
     for module in registry.enabled():
         for widget in module.home_widgets:
-            context = widget.context(current_user) if widget.context else {}
+            context = widget.context(member) if widget.context else {}
             widgets[widget.slot].append((widget.order, module.name, widget.template, context,
                                          _shared_widget(module.name, widget, context)))
     for slot in widgets.values():
@@ -34,7 +37,7 @@ def home():
     activities, older = [], None
     if not widgets["main"]:
         # No module provides a feed: the core shows what the member may see, newest first.
-        activities = visible_activities(current_user, before=_int_arg("before"), limit=PAGE + 1)
+        activities = visible_activities(member, before=_int_arg("before"), limit=PAGE + 1)
         older = activities[PAGE - 1].id if len(activities) > PAGE else None
         activities = activities[:PAGE]
     return render_template("core/home.html", widgets=widgets, activities=activities, older=older)

@@ -101,7 +101,7 @@ def feed_item(activity, viewer, mine: dict | None = None, reactions=()) -> Marku
     (about 0.2 ms each); any other activity through its kind's template (render_activity)."""
     post = getattr(activity, "obj", None)
     if activity.verb not in POST_VERBS or post is None or post.deleted_at is not None:
-        return render_activity(activity, mine=mine, reactions=reactions)
+        return render_activity(activity, viewer=viewer, mine=mine, reactions=reactions)
     relay_by = activity.actor if activity.verb == "influence.relay" else None
     comment = (activity.data or {}).get("comment") if relay_by is not None else None
     key = ("item", activity.id, activity.verb, comment)
