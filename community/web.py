@@ -139,7 +139,7 @@ def layout_part(context, name: str) -> Markup:
                                endpoint=request.endpoint, csrf=fragments.slot("csrf"),
                                next_path=fragments.slot("next"))
 
-    parts = fragments.cached(key, render)
+    parts = fragments.cached(key, render, fragments.cache("layout"))  # its own map: one header per member
     return fragments.fill(parts, _reader_slot)
 
 
