@@ -254,7 +254,7 @@ def render_activity(activity: Activity, mode: str = "feed", viewer=None, **conte
                repr(activity.data), bool(viewer.is_authenticated),
                kind.cache_key(activity, viewer))
         parts = fragments.cached(key, lambda: _render_activity(kind, activity, mode, viewer, context))
-        return Markup(parts[0])
+        return fragments.fill(parts, {})  # kinds' templates leave no slot: a slot would fail here
     return _render_activity(kind, activity, mode, viewer, context)
 
 
