@@ -356,7 +356,7 @@ def feed_filter(member: Member, group_audiences: list[str] | None = None, *, mem
     people = select(Follow.followed_id).where(Follow.follower_id == member_id).union_all(select(member_id))
     group_audiences = _group_audiences(member) if group_audiences is None else group_audiences
     # coalesce(): the audience test must not use the audience index, so that the planner walks
-    # the (actor_id, id) index of the few people followed instead (measured: 100 ms → 1 ms).
+    # the (actor_id, id, audience) index of the few people followed instead (measured: 100 ms → 1 ms).
     clauses = [and_(Activity.actor_id.in_(people), func.coalesce(Activity.audience, "").in_(("public", "members")))]
     if isinstance(group_audiences, BindParameter) or group_audiences:
         clauses.append(Activity.audience.in_(group_audiences))
