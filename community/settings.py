@@ -13,8 +13,8 @@ from .models import Setting, record
 from .registry import registry
 
 
-def _stored(module: str) -> dict[str, Any]:
-    """The stored values of one module. Every module's are read in one query per request/app context
+def _all_stored() -> dict[str, dict[str, Any]]:
+    """The stored values of every module, by module. Read in one query per request/app context
     (the table holds only the settings admins changed: a few rows), so pages that consult several
     modules' settings (menus, widgets) pay one query, not one per module."""
     cache = g.get("terreau_settings") if has_app_context() else None
@@ -25,20 +25,18 @@ def _stored(module: str) -> dict[str, Any]:
             cache.setdefault(name, {})[key] = value
         if has_app_context():
             g.terreau_settings = cache
-    return cache.get(module, {})
+    return cache
+
+
+def _stored(module: str) -> dict[str, Any]:
+    """The stored values of one module (see ``_all_stored``)."""
+    return _all_stored().get(module, {})
 
 
 def settings_snapshot() -> str:
-    """Every stored setting as one comparable value (the same request-long read as ``_stored``):
-    a key part for what is kept across requests and depends on settings (e.g. the menus)."""
-    cache = g.get("terreau_settings_snapshot") if has_app_context() else None
-    if cache is None:
-        _stored("")
-        stored = g.get("terreau_settings") if has_app_context() else None
-        cache = repr(sorted((stored or {}).items()))
-        if has_app_context():
-            g.terreau_settings_snapshot = cache
-    return cache
+    """Every stored setting as one comparable value, from the same request-long read: a key part
+    for what is kept across requests and depends on settings (e.g. the menus)."""
+    return repr(sorted(_all_stored().items()))
 
 
 def module_setting(module: str, key: str) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import create_engine, text
 
 from community import create_app
@@ -138,6 +139,20 @@ def make_member(app):
         return member
 
     return make
+
+
+@pytest.fixture
+def organiser(make_member):
+    """An organiser, @orga (a test module may override it with its own)."""
+    return make_member(role="organiser", handle="orga")
+
+
+@pytest.fixture
+def english(app):
+    """Messages read outside a request come in English (French is the default). Opt in with
+    ``pytestmark = pytest.mark.usefixtures("english")``."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

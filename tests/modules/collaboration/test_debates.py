@@ -4,7 +4,6 @@ replies, a live count, a synthesis when an organiser or the group's animator clo
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.extensions import db, socketio
@@ -33,16 +32,7 @@ def make_group(members, animators=(), name="Climat"):
     return group
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages read outside a request come in English here (French is the default)."""
-    with force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def organiser(make_member):
-    return make_member(role="organiser", handle="orga")
+pytestmark = pytest.mark.usefixtures("english")  # messages read outside a request: English
 
 
 @pytest.fixture

@@ -39,11 +39,6 @@ def fresh_map_cache():
 
 
 @pytest.fixture
-def organiser(make_member):
-    return make_member(role="organiser", handle="orga")
-
-
-@pytest.fixture
 def make_question(app):
     def make(author, title="Quelle priorité pour les transports ?", group_id=None):
         return service.create_question(author, title, "Votez sur les affirmations.", group_id)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
 from community.database import QueryCounter
@@ -24,12 +23,7 @@ from modules.collaboration.models import (
     CollaborationVote,
 )
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Reasons computed outside a request read in English (pages ask for English too)."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages read outside a request: English
 
 
 def text(response) -> str:

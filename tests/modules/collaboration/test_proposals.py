@@ -4,7 +4,6 @@ supports counted exactly (also under concurrency, on SQLite and PostgreSQL)."""
 import threading
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,11 +24,7 @@ from modules.collaboration.models import (
 TEXT = "Nous proposons une maison des associations.\n\nElle ouvre le soir.\n\nElle est gratuite."
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages read outside a request come in English here (French is the default)."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages read outside a request: English
 
 
 @pytest.fixture
