@@ -209,11 +209,18 @@ def wait_http(url: str, child: Child | None = None, timeout: float = 60) -> None
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s" + (f":\n{child.tail()}" if child else ""))
 
 
+# One User-Agent for every bench client: a login, then load from wrk, must look like one browser.
+# With two agents, Flask-Login's session protection marks the session "not fresh" and sends a new
+# session cookie with every answer, which no real member's browser causes.
+USER_AGENT = "terreau-bench/1"
+
+
 def login(base: str, identifier: str, password: str = DEMO_PASSWORD, timeout: float = 30):
     """Log in through the real form (GET for the CSRF token, then POST); returns the requests.Session."""
     import requests
 
     session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT  # wrk sends the same one (bench/http_pages.py)
     page = session.get(f"{base}/auth/login", timeout=timeout)
     match = CSRF_RE.search(page.text)
     if not match:

@@ -9,7 +9,9 @@ Set-up (printed again by the script):
 - wrk on loopback: 2 threads, 16 connections, a warm-up then a bounded measured run per target,
   the targets interleaved (bare, home, profile, then again: 2 rounds of 8 s, so 16 s measured per
   target) so that noise from other work on the machine hits all of them alike.
-  A small Lua script sends the session cookie, rotates the paths, counts non-200 answers and sums
+  A small Lua script sends the session cookie and the User-Agent the login used (as one browser
+  would: with another agent, Flask-Login's session protection re-issues the cookie on every
+  answer), rotates the paths, counts non-200 answers and sums
   X-Query-Count.
 
 It prints requests/s, p50/p99 latency, SQL queries per request and the server's CPU time per
@@ -22,6 +24,8 @@ with ``apt-get install -y wrk`` (say --no-install to refuse that).
 
     python bench/http_pages.py                        # 2 rounds x 8 s per target
     python bench/http_pages.py --duration 12 --rounds 1
+    python bench/http_pages.py --keep                 # keeps the seeded instance, prints its path
+    python bench/http_pages.py --instance /tmp/terreau-bench-XXXX   # reuses it: no seeding (A/B runs)
 """
 
 from __future__ import annotations
@@ -33,17 +37,21 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchlib import (
     ADMIN_EMAIL,
     BENCH,
+    USER_AGENT,
     Child,
     banner,
+    flask_cmd,
     free_port,
     login,
     prepare_demo,
     print_machine,
+    run,
     say,
     temp_instance,
     terreau_env,
@@ -56,6 +64,7 @@ LUA = r"""
 local paths = {%(paths)s}
 local threads = {}
 wrk.headers["Cookie"] = "%(cookie)s"
+wrk.headers["User-Agent"] = "%(agent)s"
 
 function setup(thread)
   table.insert(threads, thread)
@@ -161,7 +170,8 @@ def workers_cpu(master_pid: int) -> float:
 def run_wrk(wrk: str, base: str, paths: list[str], cookie: str, seconds: int, connections: int, threads: int,
             script_dir: Path, name: str, master_pid: int) -> dict:
     script = script_dir / f"{name}.lua"
-    script.write_text(LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "cookie": cookie})
+    script.write_text(LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "cookie": cookie,
+                                 "agent": USER_AGENT})
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
            "-s", str(script), base + "/"]
     cpu_before = workers_cpu(master_pid)
@@ -193,6 +203,19 @@ def pick_targets(db_path: Path) -> tuple[dict, list[str]]:
     return {"id": row[0], "handle": row[1], "feed_items": row[2]}, handles
 
 
+@contextmanager
+def reused(path: Path):
+    """An instance kept by an earlier --keep run, left in place afterwards."""
+    if not (path / "terreau.db").exists():
+        raise SystemExit(f"{path} holds no terreau.db: make one with --keep first")
+    yield path
+
+
+def upgrade(instance: Path) -> None:
+    """Bring a reused instance's database to this tree's migrations."""
+    run(flask_cmd("db", "upgrade"), terreau_env(instance))
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=10000)
@@ -205,6 +228,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (both servers)")
     parser.add_argument("--no-install", action="store_true", help="do not apt-get install wrk when missing")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance")
+    parser.add_argument("--instance", type=Path,
+                        help="reuse this instance (one kept by --keep): upgraded, not seeded again; for A/B runs")
     args = parser.parse_args(argv)
 
     banner("HTTP pages under load: Terreau home and profile vs a bare Flask page")
@@ -215,11 +240,15 @@ def main(argv: list[str] | None = None) -> dict:
         f"{args.threads} threads, {args.connections} connections, {args.warmup} s warm-up + {args.duration} s "
         f"per target, {args.rounds} round(s)")
 
-    with temp_instance(keep=args.keep) as instance:
-        seconds = prepare_demo(instance, args.members)
+    with reused(args.instance) if args.instance else temp_instance(keep=args.keep) as instance:
         db_path = instance / "terreau.db"
-        say(f"database: fresh SQLite, `flask --app app seed-demo --members {args.members} --seed 1` "
-            f"({seconds:.1f} s), {db_path.stat().st_size / 2**20:.1f} MiB")
+        if args.instance:
+            upgrade(instance)
+            say(f"database: reused {instance}, {db_path.stat().st_size / 2**20:.1f} MiB")
+        else:
+            seconds = prepare_demo(instance, args.members)
+            say(f"database: fresh SQLite, `flask --app app seed-demo --members {args.members} --seed 1` "
+                f"({seconds:.1f} s), {db_path.stat().st_size / 2**20:.1f} MiB")
         feed_member, handles = pick_targets(db_path)
         bare_db = instance / "bare.db"
         sys.path.insert(0, str(BENCH))
