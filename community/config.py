@@ -46,13 +46,15 @@ def load(overrides: dict | None = None) -> dict:
     instance = Path(overrides.pop("INSTANCE_PATH", os.environ.get("TERREAU_INSTANCE", ROOT / "instance")))
     instance.mkdir(parents=True, exist_ok=True)
     redis_url = os.environ.get("TERREAU_REDIS_URL") or None
+    database_url = os.environ.get("TERREAU_DATABASE_URL", f"sqlite:///{instance / 'terreau.db'}")
     config = {
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": overrides.pop("SECRET_KEY", None) or _secret_key(instance),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "TERREAU_DATABASE_URL", f"sqlite:///{instance / 'terreau.db'}"
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A server's connections can drop (restart, idle timeout): test each one when it leaves the
+        # pool. A SQLite file cannot drop, and the test (a SELECT 1) would be one more statement
+        # on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "TERREAU_SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("TERREAU_SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "TERREAU_REDIS_URL": redis_url,
         "TERREAU_SMTP_URL": os.environ.get("TERREAU_SMTP_URL") or None,

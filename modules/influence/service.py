@@ -13,8 +13,9 @@ from datetime import timedelta
 from flask import g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
 from community.activity import (
@@ -313,6 +314,38 @@ class PostRow:
         self.author = Person(*person) if person[0] is not None else None
 
 
+def _post_columns(post=InfluencePost, author=Member):
+    """The columns a ``PostRow`` is built from, then whether the reader (bind parameter
+    ``viewer``) gave each reaction; select them with ``.outerjoin(author, author.id ==
+    post.author_id)``."""
+    return (*post.__table__.c, author.id, author.handle, author.display_name, author.avatar, author.erased_at,
+            *(select(InfluenceReaction.post_id).where(
+                InfluenceReaction.post_id == post.id, InfluenceReaction.member_id == bindparam("viewer"),
+                InfluenceReaction.kind == kind).exists().label(f"given_{kind}") for kind in REACTIONS))
+
+
+_POST_ROW_WIDTH = len(_POST_COLUMNS) + 5 + len(REACTIONS)
+
+
+def _reactions_memo(viewer: int | None) -> dict | None:
+    """This request's memo of the reader's reactions by post (read by my_reactions())."""
+    if viewer is None:
+        return None
+    memo = g.get("influence_reactions")
+    if memo is None or memo[0] != viewer:
+        memo = g.influence_reactions = (viewer, {})
+    return memo[1]
+
+
+def _post_from_row(row, memo: dict | None) -> PostRow:
+    """A ``PostRow`` from the ``_post_columns()`` part of a row; the reader's reactions go to ``memo``."""
+    post = PostRow(row)
+    if memo is not None:
+        flags = row[len(_POST_COLUMNS) + 5:_POST_ROW_WIDTH]
+        memo[post.id] = {kind for kind, flag in zip(REACTIONS, flags, strict=True) if flag}
+    return post
+
+
 def preload_posts(activities: list[Activity]) -> None:
     """ActivityKind.preload for post, reply and relay activities: one query for all their posts
     (as ``PostRow``), and, for a logged-in reader, which reactions they gave to each (the feed
@@ -321,25 +354,14 @@ def preload_posts(activities: list[Activity]) -> None:
     posts = {}
     viewer = _viewer_id()
     if ids:
-        statement = prepared("influence.preload_posts", lambda: select(
-            *InfluencePost.__table__.c, Member.id, Member.handle, Member.display_name, Member.avatar,
-            Member.erased_at, *(select(InfluenceReaction.post_id).where(
-                InfluenceReaction.post_id == InfluencePost.id, InfluenceReaction.member_id == bindparam("viewer"),
-                InfluenceReaction.kind == kind).exists().label(f"given_{kind}") for kind in REACTIONS))
-            .outerjoin(Member, Member.id == InfluencePost.author_id)
-            .where(InfluencePost.id.in_(bindparam("ids", expanding=True))))
-        memo = None
-        if viewer is not None:
-            memo = g.get("influence_reactions")
-            if memo is None or memo[0] != viewer:
-                memo = g.influence_reactions = (viewer, {})
+        statement = prepared("influence.preload_posts", lambda: select(*_post_columns())
+                             .outerjoin(Member, Member.id == InfluencePost.author_id)
+                             .where(InfluencePost.id.in_(bindparam("ids", expanding=True))))
+        memo = _reactions_memo(viewer)
         # viewer 0 (a visitor): no member has that id, so no reaction is "given"
         for row in run(statement, {"viewer": viewer or 0, "ids": list(ids)}):
-            post = PostRow(row)
+            post = _post_from_row(row, memo)
             posts[post.id] = post
-            if memo is not None:
-                flags = row[-len(REACTIONS):]
-                memo[1][post.id] = {kind for kind, flag in zip(REACTIONS, flags, strict=True) if flag}
     for activity in activities:
         ident = activity.object_id
         activity.obj = posts.get(int(ident)) if ident and ident.isdigit() else None
@@ -363,6 +385,7 @@ def feed_filter(member: Member, group_audiences: list[str] | None = None, *, mem
     return or_(*clauses)
 
 
+_HIDDEN = len(activity_row_columns())  # a feed row: the activity row, "hidden", then the post
 HIDDEN_SLACK = 8  # hidden items a page may skip before the exact (slower) query is needed
 _FEED_STATEMENTS: dict[tuple, object] = {}
 
@@ -387,8 +410,14 @@ def _feed_statement(has_groups: bool, direction: str):
             window = window.order_by(Activity.id.desc())
         hidden = select(HiddenContent.content_id).where(HiddenContent.content_type == Activity.object_type,
                                                        HiddenContent.content_id == Activity.object_id).exists()
-        statement = (select(*activity_row_columns(), hidden.label("hidden"))
+        # The posts of post, reply and relay items come with the page (one query less than
+        # preloading them): their columns, author and the reader's reactions, or NULLs.
+        author = aliased(Member)
+        post_id = case((Activity.verb.in_(POST_VERBS), cast(Activity.object_id, db.Integer)))
+        statement = (select(*activity_row_columns(), hidden.label("hidden"), *_post_columns(InfluencePost, author))
                      .outerjoin(Member, Member.id == Activity.actor_id)
+                     .outerjoin(InfluencePost, InfluencePost.id == post_id)
+                     .outerjoin(author, author.id == InfluencePost.author_id)
                      .where(Activity.id.in_(window.limit(bindparam("window", type_=db.Integer))))
                      .order_by(Activity.id.asc() if direction == "after" else Activity.id.desc()))
         _FEED_STATEMENTS[key] = statement
@@ -406,18 +435,29 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
     """
     groups = _group_audiences(member)
     direction = "after" if after is not None else "before" if before is not None else "first"
-    params = {"member_id": member.id, "window": limit + HIDDEN_SLACK}
+    params = {"member_id": member.id, "window": limit + HIDDEN_SLACK, "viewer": member.id}
     if groups:
         params["groups"] = groups
     if direction != "first":
         params["cursor"] = after if after is not None else before
     rows = run(_feed_statement(bool(groups), direction), params).all()
-    items = [ActivityRow(row) for row in rows if not row[-1]]  # plain values: see ActivityRow
+    memo = _reactions_memo(member.id)
+    items = []
+    for row in rows:
+        if row[_HIDDEN]:
+            continue
+        activity = ActivityRow(row)  # plain values: see ActivityRow
+        if activity.verb in POST_VERBS:
+            activity.obj = _post_from_row(row[_HIDDEN + 1:], memo) if row[_HIDDEN + 1] is not None else None
+        items.append(activity)
     if len(items) < limit and len(rows) == limit + HIDDEN_SLACK:
         exact = select(Activity).where(feed_filter(member, groups), enabled_module_filter(Activity.module),
                                        hidden_filter(Activity.object_type, Activity.object_id))
         items = list(db.session.scalars(keyset(exact, Activity.id, before=before, after=after).limit(limit)))
-    return preload(items[:limit])
+        return preload(items)
+    items = items[:limit]
+    preload([a for a in items if a.verb not in POST_VERBS])  # the posts came with the rows
+    return items
 
 
 def movement_feed(viewer, *, before: int | None = None, limit: int = FEED_PAGE, public_only: bool = False):
