@@ -246,16 +246,36 @@ def activity_text(activity: Activity, viewer=None) -> str:
 def render_activity(activity: Activity, mode: str = "feed", viewer=None, **context) -> Markup:
     """Render one activity with its kind's template, or the generic one for unknown kinds.
     ``context`` passes extra variables (e.g. the viewer's reactions) to the kind's template."""
-    kind = registry.activity_kind(activity.verb)
-    viewer = viewer or current_user._get_current_object()
-    if kind is not None and kind.cache_key is not None and mode != "text":
-        # Shared by readers (community/fragments.py): the key holds all the template shows.
-        key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
-               repr(activity.data), bool(viewer.is_authenticated),
-               kind.cache_key(activity, viewer))
-        parts = fragments.cached(key, lambda: _render_activity(kind, activity, mode, viewer, context))
-        return fragments.fill(parts, {})  # kinds' templates leave no slot: a slot would fail here
-    return _render_activity(kind, activity, mode, viewer, context)
+    return ActivityRenderer(viewer, mode).render(activity, context)
+
+
+class ActivityRenderer:
+    """Renders activities for one reader in one mode. What is the same for every item of a page
+    (the reader, the fragment cache, the language and zone) is looked up once, not per item: a
+    feed page renders about 20."""
+
+    __slots__ = ("viewer", "mode", "authenticated", "store", "reader")
+
+    def __init__(self, viewer=None, mode: str = "feed"):
+        self.viewer = viewer = viewer or current_user._get_current_object()
+        self.mode = mode
+        self.authenticated = bool(viewer.is_authenticated)
+        self.store = fragments.cache()
+        self.reader = fragments.reader()
+
+    def render(self, activity, context: dict | None = None) -> Markup:
+        kind = registry.activity_kind(activity.verb)
+        viewer, mode = self.viewer, self.mode
+        if kind is not None and kind.cache_key is not None and mode != "text":
+            # Shared by readers (community/fragments.py): the key holds all the template shows.
+            key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
+                   repr(activity.data), self.authenticated, kind.cache_key(activity, viewer), *self.reader)
+            parts = self.store.get(key)
+            if parts is None:
+                parts = fragments.split(_render_activity(kind, activity, mode, viewer, context or {}))
+                self.store.put(key, parts)
+            return fragments.fill(parts, {})  # kinds' templates leave no slot: a slot would fail here
+        return _render_activity(kind, activity, mode, viewer, context or {})
 
 
 def _render_activity(kind, activity: Activity, mode: str, viewer, context: dict) -> Markup:

@@ -101,9 +101,14 @@ def cached(key: tuple, render: Callable[[], str], store: FragmentCache | None = 
     full = (*key, *reader())
     parts = store.get(full)
     if parts is None:
-        parts = tuple(render().split(MARK))
+        parts = split(render())
         store.put(full, parts)
     return parts
+
+
+def split(html: str) -> tuple[str, ...]:
+    """Rendered HTML cut at its slots: literal, slot name, literal, ..., literal."""
+    return tuple(html.split(MARK))
 
 
 def fill(parts: tuple[str, ...], values: Mapping[str, str] | Callable[[str], str]) -> Markup:

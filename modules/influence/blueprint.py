@@ -8,6 +8,7 @@ from . import cards, points, views, views_extra, views_points
 bp = module_blueprint("influence", __name__)
 bp.add_app_template_global(cards.post_card, "influence_post_card")  # cached post cards (cards.py)
 bp.add_app_template_global(cards.feed_item, "influence_feed_item")
+bp.add_app_template_global(cards.feed_items, "influence_feed_items")
 bp.add_app_template_global(cards.composer, "influence_composer")
 bp.add_url_rule("/", view_func=views.index, endpoint="index")
 bp.add_url_rule("/feed/since", view_func=views.feed_since, endpoint="feed_since")

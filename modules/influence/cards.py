@@ -26,8 +26,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from community import fragments
-from community.activity import render_activity
-from community.fragments import MARK as _MARK
+from community.activity import ActivityRenderer
 from community.fragments import FragmentCache
 from community.fragments import slot as _slot
 
@@ -48,71 +47,103 @@ def _render(post, relay_by, show_thread_link: bool, authenticated: bool, reactio
     html = current_app.jinja_env.get_template(TEMPLATE).render(
         post=post, relay_by=relay_by, show_thread_link=show_thread_link, authenticated=authenticated,
         reactions=reactions, counts=counts, slot=_slot)
-    return tuple(html.split(_MARK))
+    return fragments.split(html)
 
 
 def post_card(post, viewer, mine: dict | None = None, reactions=(), counts: dict | None = None, relay_by=None,
               show_thread_link: bool = True) -> Markup:
     """One post's card for ``viewer``: ``mine`` maps post ids to the kinds the viewer gave,
     ``counts`` (conversation pages) post ids to the count of each kind."""
-    authenticated = bool(viewer is not None and viewer.is_authenticated)
-    reactions = tuple(reactions)
-    post_counts = (counts or {}).get(post.id, {}) if counts is not None else None
-    key = (post.id, post.thread_id, post.reply_to_id, post.audience, post.image, post.created_at, post.edited_at,
-           post.reaction_count, post.reply_count, post.relay_count, post.body_html, fragments.person(post.author),
-           fragments.person(relay_by), bool(show_thread_link), authenticated, reactions,
-           None if post_counts is None else tuple(post_counts.get(k, 0) for k in reactions), *fragments.reader())
-    store = cache()
-    parts = store.get(key)
-    if parts is None:
-        parts = _render(post, relay_by, show_thread_link, authenticated, reactions, post_counts)
-        store.put(key, parts)
-    return Markup(_fill(parts, post, viewer, authenticated, (mine or {}).get(post.id, ())))
-
-
-def _fill(parts: tuple[str, ...], post, viewer, authenticated: bool, given) -> str:
-    """The card with the reader's own values in its slots (escaped as Jinja would)."""
-    out = []
-    skipping = False
-    own_post = authenticated and viewer.id == post.author_id
-    for index, part in enumerate(parts):
-        if not index % 2:
-            if not skipping:
-                out.append(part)
-        elif part == "csrf":
-            out.append(escape(generate_csrf()))
-        elif part == "next":
-            out.append(escape(request.full_path))
-        elif part.startswith("given:"):
-            out.append(" reaction--given" if part[6:] in given else "")
-        elif part.startswith("pressed:"):
-            out.append("true" if part[8:] in given else "false")
-        elif part == REPORT_START:
-            skipping = own_post
-        elif part == REPORT_END:
-            skipping = False
-        else:
-            raise ValueError(f"unknown card slot {part!r}")
-    return "".join(out)
+    return Markup(CardPage(viewer, mine, reactions).card(post, relay_by, show_thread_link, counts))
 
 
 def feed_item(activity, viewer, mine: dict | None = None, reactions=()) -> Markup:
     """A feed item: a post, reply or relay around its card, without a template render per item
     (about 0.2 ms each); any other activity through its kind's template (render_activity)."""
-    post = getattr(activity, "obj", None)
-    if activity.verb not in POST_VERBS or post is None or post.deleted_at is not None:
-        return render_activity(activity, viewer=viewer, mine=mine, reactions=reactions)
-    relay_by = activity.actor if activity.verb == "influence.relay" else None
-    comment = (activity.data or {}).get("comment") if relay_by is not None else None
-    key = ("item", activity.id, activity.verb, comment)
-    store = cache()
-    frame = store.get(key)
-    if frame is None:
-        html = current_app.jinja_env.get_template(ITEM_TEMPLATE).render(activity=activity, card=_slot("card"))
-        frame = tuple(html.split(_MARK))
-        store.put(key, frame)
-    card = post_card(post, viewer, mine, reactions, relay_by=relay_by)
-    return Markup("".join((frame[0], card, frame[2])))  # a plain str + Markup would escape the str
+    return Markup(CardPage(viewer, mine, reactions).item(activity))
+
+
+def feed_items(activities, viewer, mine: dict | None = None, reactions=()) -> Markup:
+    """A page of feed items (``feed_item`` for each), what they share looked up once."""
+    page = CardPage(viewer, mine, reactions)
+    return Markup("".join([page.item(activity) for activity in activities]))
+
+
+class CardPage:
+    """Cards and feed items for one reader on one page. The reader's values (logged in or not,
+    language and zone, CSRF token, the page to come back to) are the same for every card of the
+    page: they are looked up once, not once per card."""
+
+    __slots__ = ("viewer", "authenticated", "mine", "reactions", "store", "reader", "_csrf", "_next",
+                 "_activities")
+
+    def __init__(self, viewer, mine: dict | None, reactions):
+        self.viewer = viewer
+        self.authenticated = bool(viewer is not None and viewer.is_authenticated)
+        self.mine = mine or {}
+        self.reactions = tuple(reactions)
+        self.store = cache()
+        self.reader = fragments.reader()
+        self._csrf = self._next = self._activities = None
+
+    def item(self, activity) -> str:
+        post = getattr(activity, "obj", None)
+        if activity.verb not in POST_VERBS or post is None or post.deleted_at is not None:
+            if self._activities is None:
+                self._activities = ActivityRenderer(self.viewer)
+            return self._activities.render(activity, {"mine": self.mine, "reactions": self.reactions})
+        relay_by = activity.actor if activity.verb == "influence.relay" else None
+        comment = (activity.data or {}).get("comment") if relay_by is not None else None
+        key = ("item", activity.id, activity.verb, comment)
+        frame = self.store.get(key)
+        if frame is None:
+            html = current_app.jinja_env.get_template(ITEM_TEMPLATE).render(activity=activity, card=_slot("card"))
+            frame = fragments.split(html)
+            self.store.put(key, frame)
+        return "".join((frame[0], self.card(post, relay_by), frame[2]))
+
+    def card(self, post, relay_by=None, show_thread_link: bool = True, counts: dict | None = None) -> str:
+        reactions = self.reactions
+        post_counts = (counts or {}).get(post.id, {}) if counts is not None else None
+        key = (post.id, post.thread_id, post.reply_to_id, post.audience, post.image, post.created_at,
+               post.edited_at, post.reaction_count, post.reply_count, post.relay_count, post.body_html,
+               fragments.person(post.author), fragments.person(relay_by), bool(show_thread_link),
+               self.authenticated, reactions,
+               None if post_counts is None else tuple(post_counts.get(k, 0) for k in reactions), *self.reader)
+        parts = self.store.get(key)
+        if parts is None:
+            parts = _render(post, relay_by, show_thread_link, self.authenticated, reactions, post_counts)
+            self.store.put(key, parts)
+        return self._fill(parts, post, self.mine.get(post.id, ()))
+
+    def _fill(self, parts: tuple[str, ...], post, given) -> str:
+        """The card with the reader's own values in its slots (escaped as Jinja would)."""
+        out = []
+        skipping = False
+        own_post = self.authenticated and self.viewer.id == post.author_id
+        for index, part in enumerate(parts):
+            if not index % 2:
+                if not skipping:
+                    out.append(part)
+            elif part == "csrf":
+                if self._csrf is None:
+                    self._csrf = str(escape(generate_csrf()))
+                out.append(self._csrf)
+            elif part == "next":
+                if self._next is None:
+                    self._next = str(escape(request.full_path))
+                out.append(self._next)
+            elif part.startswith("given:"):
+                out.append(" reaction--given" if part[6:] in given else "")
+            elif part.startswith("pressed:"):
+                out.append("true" if part[8:] in given else "false")
+            elif part == REPORT_START:
+                skipping = own_post
+            elif part == REPORT_END:
+                skipping = False
+            else:
+                raise ValueError(f"unknown card slot {part!r}")
+        return "".join(out)
 
 
 COMPOSER_TEMPLATE = "influence/_composer.html"
