@@ -162,6 +162,7 @@ class Registry:
 
     def __init__(self) -> None:
         self.modules: dict[str, Module] = {}
+        self._effective: dict[tuple, dict[str, bool]] = {}
 
     def __iter__(self):
         return iter(self.modules.values())
@@ -215,7 +216,17 @@ class Registry:
         return {name: rows.get(name, m.default_enabled) for name, m in self.modules.items()}
 
     def effective(self, flags: dict[str, bool]) -> dict[str, bool]:
-        """A module is on when its switch is on and every module it requires is on."""
+        """A module is on when its switch is on and every module it requires is on (worked out
+        once per set of switches: every request asks)."""
+        key = (tuple(flags.items()), tuple([m.requires for m in self.modules.values()]))
+        found = self._effective.get(key)
+        if found is None:
+            if len(self._effective) > 64:
+                self._effective.clear()
+            found = self._effective[key] = self._work_out(flags)
+        return dict(found)
+
+    def _work_out(self, flags: dict[str, bool]) -> dict[str, bool]:
         result: dict[str, bool] = {}
 
         def on(name: str, seen: frozenset = frozenset()) -> bool:

@@ -32,6 +32,14 @@ CSP = (
     "connect-src 'self'; media-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
 
 CORE_NAV = (
     NavItem("core.home", _l("Home"), "main", 0),
@@ -217,15 +225,15 @@ def init_app(app) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # One pass over the response's headers, not one case-insensitive search per header added
+        # (a view may have set one of them itself: its value stays).
+        present = {name.lower() for name, _value in headers.items()}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
         member = g.get("_login_user")  # only if already loaded: never query the DB here
-        if member is not None and member.is_authenticated and "Cache-Control" not in headers:
-            headers["Cache-Control"] = "private, no-store"
+        if member is not None and member.is_authenticated and "cache-control" not in present:
+            headers.add("Cache-Control", "private, no-store")
         return response
 
     @app.errorhandler(CSRFError)
