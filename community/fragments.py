@@ -18,9 +18,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
-from flask import current_app, request
+from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 MAX_FRAGMENTS = 4000  # a few KB each: about 12 MB per process at most
 MARK = f"\x00{secrets.token_hex(8)}\x00"
@@ -121,3 +122,25 @@ def fill(parts: tuple[str, ...], values: Mapping[str, str] | Callable[[str], str
     for index, part in enumerate(parts):
         out.append(get(part) if index % 2 else part)
     return Markup("".join(out))
+
+
+def csrf_token() -> str:
+    """The reader's signed CSRF token, escaped for a slot (``generate_csrf()``, as forms use).
+
+    Flask-WTF signs the session's token anew on the first call of each request (a timestamped
+    HMAC). With WTF_CSRF_TIME_LIMIT off (config.py: a token lives as long as the session), a token
+    signed earlier for the same session token is exactly as valid, so the signed one is kept per
+    session token (a bounded map per app) and signing happens once per session and process."""
+    signed = g.get("csrf_token")
+    if signed is None:
+        app = current_app._get_current_object()
+        raw = session.get("csrf_token")
+        kept = cache("csrf") if app.config.get("WTF_CSRF_TIME_LIMIT") is None else None
+        found = kept.get((app.secret_key, raw)) if kept is not None and raw else None
+        if found is not None:
+            g.csrf_token = signed = found[0]
+        else:
+            signed = generate_csrf()
+            if kept is not None:
+                kept.put((app.secret_key, session["csrf_token"]), (signed,))
+    return str(escape(signed))

@@ -9,7 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -153,7 +153,7 @@ def layout_part(context, name: str) -> Markup:
 
 def _reader_slot(name: str) -> str:
     if name == "csrf":
-        return escape(generate_csrf())
+        return fragments.csrf_token()
     if name == "next":
         return escape(request.full_path if request.method == "GET" else "/")
     raise ValueError(f"unknown layout slot {name!r}")

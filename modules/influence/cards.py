@@ -127,7 +127,7 @@ class CardPage:
                     out.append(part)
             elif part == "csrf":
                 if self._csrf is None:
-                    self._csrf = str(escape(generate_csrf()))
+                    self._csrf = fragments.csrf_token()
                 out.append(self._csrf)
             elif part == "next":
                 if self._next is None:
@@ -165,4 +165,4 @@ def composer(form=None) -> Markup:
         return Markup(template.render(form=form, csrf=generate_csrf()))
     key = ("influence.composer", tuple(audience_choices(member)))
     parts = fragments.cached(key, lambda: template.render(form=post_form(member), csrf=_slot("csrf")), cache())
-    return fragments.fill(parts, {"csrf": escape(generate_csrf())})
+    return fragments.fill(parts, {"csrf": fragments.csrf_token()})

@@ -97,6 +97,36 @@ def test_the_kept_header_and_posting_form_carry_each_readers_own_token(app, make
     assert clients["ana"].get("/notifications").status_code == 302  # logged out: sent to the login page
 
 
+@pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
+def test_a_sessions_signed_csrf_token_is_kept_and_still_accepted(app, make_member, monkeypatch):
+    """The signed token is made once per session and process (fragments.csrf_token): the next page
+    carries the same one, it is accepted, and another session gets its own."""
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+    ana = make_member(handle="ana")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/auth/login").get_data(as_text=True)).group(1)
+    assert client.post("/auth/login", data={"identifier": "ana", "password": PASSWORD,
+                                            "csrf_token": token}).status_code == 302
+    first = set(CSRF_RE.findall(client.get("/").get_data(as_text=True)))
+    # a minute later: signed anew, the token would differ (its timestamp)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) + 60)
+    second = set(CSRF_RE.findall(client.get("/").get_data(as_text=True)))
+    assert len(first) == 1 and first == second
+    other = app.test_client()
+    other_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                            other.get("/auth/login").get_data(as_text=True)).group(1)
+    assert other_token not in first
+    assert client.post("/auth/logout", data={"csrf_token": second.pop()}).status_code == 302
+    assert client.get("/notifications").status_code == 302  # the kept token worked: logged out
+    # a wrong token is still refused
+    again = app.test_client()
+    assert again.post("/auth/login", data={"identifier": "ana", "password": PASSWORD,
+                                           "csrf_token": "forged"}).status_code == 400
+
+
 def test_the_header_follows_the_unread_count_the_name_and_the_page(app, make_member, visit):
     ana, bob = make_member(handle="ana"), make_member(handle="bob")
     client = visit(bob)
