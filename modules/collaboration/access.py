@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, has_app_context
 from sqlalchemy import bindparam, func, select
 
-from community.database import prepared
+from community.database import prepared, run
 from community.extensions import db
 
 from .models import CollaborationGroup, CollaborationMembership
@@ -18,19 +18,55 @@ def group_room(group_id: int) -> str:
     return GROUP_ROOM.format(id=group_id)
 
 
-def memberships(member) -> list[tuple[CollaborationMembership, CollaborationGroup]]:
+class MembershipRow:
+    """A membership read for display and access checks: its columns as plain values (read like a
+    ``CollaborationMembership``; ``member`` is looked up in the session when asked for)."""
+
+    __slots__ = tuple(CollaborationMembership.__table__.c.keys())
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def member(self):
+        from community.models import Member
+
+        return db.session.get(Member, self.member_id)
+
+
+class GroupRow:
+    """A group read for display and access checks: its columns as plain values (read like a
+    ``CollaborationGroup``)."""
+
+    __slots__ = tuple(CollaborationGroup.__table__.c.keys())
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+
+_MEMBERSHIP_WIDTH = len(MembershipRow.__slots__)
+
+
+def memberships(member) -> list[tuple[MembershipRow, GroupRow]]:
     """All the member's memberships (any status) with their groups, open groups first, by name:
-    one query per request, shared by visibility checks, audiences, menus and the home block."""
+    one query per request, shared by visibility checks, audiences, menus and the home block.
+    Plain values, not ORM objects: every page reads them, and the ORM's loading of the two objects
+    cost several times the query itself (bench/http_pages.py). Change memberships through the
+    ORM (``db.session.get(CollaborationMembership, (group_id, member_id))``), then call
+    ``forget_memberships()``."""
     if member is None or not getattr(member, "is_authenticated", False):
         return []
     cache = g.setdefault("collaboration_memberships", {}) if has_app_context() else {}
     if member.id not in cache:
         statement = prepared("collaboration.memberships", lambda: (
-            select(CollaborationMembership, CollaborationGroup)
+            select(*CollaborationMembership.__table__.c, *CollaborationGroup.__table__.c)
             .join(CollaborationGroup, CollaborationGroup.id == CollaborationMembership.group_id)
             .where(CollaborationMembership.member_id == bindparam("member_id"))
             .order_by(CollaborationGroup.archived_at.is_not(None), func.lower(CollaborationGroup.name))))
-        cache[member.id] = list(db.session.execute(statement, {"member_id": member.id}).tuples())
+        cache[member.id] = [(MembershipRow(row[:_MEMBERSHIP_WIDTH]), GroupRow(row[_MEMBERSHIP_WIDTH:]))
+                            for row in run(statement, {"member_id": member.id})]
     return cache[member.id]
 
 
