@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, has_request_context, request
-from sqlalchemy import select
+from flask import Blueprint, Flask, abort, g, has_app_context, has_request_context, request
+from sqlalchemy import JSON, Integer, cast, literal, null, select, type_coerce, union_all
 
 from .database import prepared, run
 from .extensions import db
-from .models.settings import ModuleState
+from .models.settings import ModuleState, Setting
 from .timeutil import utcnow
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,30}$")
@@ -211,9 +211,32 @@ class Registry:
 
     def stored_flags(self) -> dict[str, bool]:
         """Each module's own switch: its module_state row, else its default (one query)."""
-        statement = prepared("registry.stored_flags", lambda: select(ModuleState.name, ModuleState.enabled))
-        rows = dict(run(statement).all())
+        return self._flags(self.read_stored()[0])
+
+    def _flags(self, rows: dict[str, bool]) -> dict[str, bool]:
         return {name: rows.get(name, m.default_enabled) for name, m in self.modules.items()}
+
+    def read_stored(self) -> tuple[dict[str, bool], dict[str, dict[str, Any]]]:
+        """The module switches (``module_state``) and the stored settings (``setting``, by
+        module) in one statement: every page needs both. The request keeps each where its reader
+        looks for it (``enabled_map`` and ``settings._all_stored``), unless already there."""
+        statement = prepared("registry.stored", lambda: union_all(
+            select(literal("module"), ModuleState.name, null(), cast(ModuleState.enabled, Integer),
+                   type_coerce(null(), JSON)),
+            select(literal("setting"), Setting.module, Setting.key, null(), Setting.value)))
+        flags: dict[str, bool] = {}
+        settings: dict[str, dict[str, Any]] = {}
+        for kind, name, key, flag, value in run(statement):
+            if kind == "module":
+                flags[name] = bool(flag)
+            else:
+                settings.setdefault(name, {})[key] = value
+        if has_app_context():
+            if "terreau_modules" not in g and has_request_context():
+                g.terreau_modules = self.effective(self._flags(flags))
+            if "terreau_settings" not in g:
+                g.terreau_settings = settings
+        return flags, settings
 
     def effective(self, flags: dict[str, bool]) -> dict[str, bool]:
         """A module is on when its switch is on and every module it requires is on (worked out
@@ -246,9 +269,11 @@ class Registry:
     def enabled_map(self) -> dict[str, bool]:
         """The effective state, read once per request (cached on ``g``)."""
         if has_request_context():
-            if "terreau_modules" not in g:
-                g.terreau_modules = self.effective(self.stored_flags())
-            return g.terreau_modules
+            found = g.get("terreau_modules")
+            if found is None:
+                self.read_stored()  # keeps the effective states on g (and the settings, if not there)
+                found = g.terreau_modules
+            return found
         return self.effective(self.stored_flags())
 
     def is_enabled(self, name: str) -> bool:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import select
 
-from .database import prepared, run
 from .extensions import db
 from .models import Setting, record
 from .registry import registry
@@ -19,10 +17,7 @@ def _all_stored() -> dict[str, dict[str, Any]]:
     modules' settings (menus, widgets) pay one query, not one per module."""
     cache = g.get("terreau_settings") if has_app_context() else None
     if cache is None:
-        cache = {}
-        statement = prepared("settings.all", lambda: select(Setting.module, Setting.key, Setting.value))
-        for name, key, value in run(statement):
-            cache.setdefault(name, {})[key] = value
+        cache = registry.read_stored()[1]  # with the module switches: one statement for both
         if has_app_context():
             g.terreau_settings = cache
     return cache
