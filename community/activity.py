@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Text, and_, bindparam, func, select, true, type_coerce
 
 from . import fragments, signals
-from .database import after_commit, prepared, run
+from .database import READ_METHODS, after_commit, prepared, run
 from .extensions import db
 from .models import Activity, EmailPreference, HiddenContent, Member, Notification
 from .registry import ActivityKind, registry, shared_kind
@@ -128,6 +128,17 @@ def unread_counts(member_ids: list[int]) -> dict[int, int]:
 
 def unread_count(member_id: int) -> int:
     return unread_counts([member_id]).get(member_id, 0)
+
+
+def unread_for(member) -> int:
+    """The logged-in member's unread count for the page header. The user loader read the count
+    of every module's unread notifications with the login; it is the answer when every module is
+    on and the request only reads (nothing in it can have marked or added a notification since).
+    Otherwise the count is asked for, without the switched-off modules' notifications."""
+    known = getattr(member, "unread_all", None)
+    if known is not None and request.method in READ_METHODS and all(registry.enabled_map().values()):
+        return known
+    return unread_count(member.id)
 
 
 def email_enabled(member_id: int, kind: str) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import fragments
-from .activity import activity_label, activity_url, render_activity, unread_count
+from .activity import activity_label, activity_url, render_activity, unread_for
 from .database import is_locked_error
 from .extensions import db, login_manager
 from .markdown import render_markdown
@@ -206,7 +206,7 @@ def init_app(app) -> None:
         key = (member.id, member.role, tuple(m.name for m in registry.enabled()))
         cached = g.get("terreau_layout")
         if cached is None or cached[0] != key:
-            unread = unread_count(member.id) if request.endpoint != "static" else 0
+            unread = unread_for(member) if request.endpoint != "static" else 0
             cached = g.terreau_layout = (key, nav_items(member), unread)
         return {**layout, "nav": cached[1], "unread": cached[2]}
 

@@ -16,7 +16,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from .. import signals
 from ..database import prepared
 from ..extensions import db, login_manager
-from ..models import ConsentRecord, Member, MemberSession, record
+from ..models import ConsentRecord, Member, MemberSession, Notification, record
 from ..timeutil import utcnow
 
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -145,14 +145,20 @@ def _load_member(user_id: str) -> Member | None:
     if not member_id.isdigit() or not sid:
         return None
     statement = prepared("auth.load_member", lambda: (
-        select(Member).join(MemberSession, MemberSession.member_id == Member.id)
+        select(Member, select(func.count()).select_from(Notification).where(
+            Notification.member_id == Member.id, Notification.read_at.is_(None)).scalar_subquery())
+        .join(MemberSession, MemberSession.member_id == Member.id)
         .where(Member.id == bindparam("member_id"), MemberSession.id == bindparam("sid"),
                MemberSession.created_at >= bindparam("since"))))
-    member = db.session.scalar(statement, {"member_id": int(member_id), "sid": sid,
-                                           "since": utcnow() - current_app.permanent_session_lifetime})
-    if member is None or not member.is_active:
+    row = db.session.execute(statement, {"member_id": int(member_id), "sid": sid,
+                                         "since": utcnow() - current_app.permanent_session_lifetime}).first()
+    if row is None or not row[0].is_active:
         return None
+    member = row[0]
     member.session_id = sid
+    # Every page's header shows the unread count: read with the login, not in a query of its own
+    # (community.activity.unread_for).
+    member.unread_all = row[1]
     return member
 
 

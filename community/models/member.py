@@ -48,6 +48,7 @@ class Member(UserMixin, db.Model):
 
     # Flask-Login: the session row, not the member, is what a cookie names (see MemberSession).
     session_id = None  # set by the user loader; not a column
+    unread_all = None  # unread notifications of every module, read by the user loader; not a column
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_id}"

@@ -127,6 +127,26 @@ def test_a_sessions_signed_csrf_token_is_kept_and_still_accepted(app, make_membe
                                            "csrf_token": "forged"}).status_code == 400
 
 
+def test_the_headers_unread_count_leaves_out_a_switched_off_modules_notifications(app, make_member, visit):
+    """The count read with the login (every module) is used only while every module is on; with
+    one off, the header counts without its notifications, as the notifications page lists."""
+    ana, bob, admin = make_member(handle="ana"), make_member(handle="bob"), make_member(role="admin")
+    publish(ana, "core.follow", bob, audience=f"member:{bob.id}", notify=[bob.id])
+    publish(ana, "coordination.contract_probe", ("contract", 1), audience=f"member:{bob.id}", notify=[bob.id])
+    client = visit(bob)
+
+    def count() -> str:
+        return re.search(r'id="unread-count"[^>]*>(\d+)</span>', client.get("/").get_data(as_text=True)).group(1)
+
+    assert count() == "2"
+    visit(admin).post("/admin/modules/coordination/toggle", data={"enabled": "0"})
+    assert count() == "1"
+    visit(admin).post("/admin/modules/coordination/toggle", data={"enabled": "1"})
+    assert count() == "2"
+    client.post("/notifications/read")
+    assert count() == "0"
+
+
 def test_the_header_follows_the_unread_count_the_name_and_the_page(app, make_member, visit):
     ana, bob = make_member(handle="ana"), make_member(handle="bob")
     client = visit(bob)
