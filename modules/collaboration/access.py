@@ -22,11 +22,10 @@ class MembershipRow:
     """A membership read for display and access checks: its columns as plain values (read like a
     ``CollaborationMembership``; ``member`` is looked up in the session when asked for)."""
 
-    __slots__ = tuple(CollaborationMembership.__table__.c.keys())
+    columns = tuple(CollaborationMembership.__table__.c.keys())
 
     def __init__(self, values):
-        for name, value in zip(self.__slots__, values, strict=True):
-            setattr(self, name, value)
+        self.__dict__.update(zip(self.columns, values, strict=True))
 
     @property
     def member(self):
@@ -39,14 +38,13 @@ class GroupRow:
     """A group read for display and access checks: its columns as plain values (read like a
     ``CollaborationGroup``)."""
 
-    __slots__ = tuple(CollaborationGroup.__table__.c.keys())
+    columns = tuple(CollaborationGroup.__table__.c.keys())
 
     def __init__(self, values):
-        for name, value in zip(self.__slots__, values, strict=True):
-            setattr(self, name, value)
+        self.__dict__.update(zip(self.columns, values, strict=True))
 
 
-_MEMBERSHIP_WIDTH = len(MembershipRow.__slots__)
+_MEMBERSHIP_WIDTH = len(MembershipRow.columns)
 
 
 def memberships(member) -> list[tuple[MembershipRow, GroupRow]]:
