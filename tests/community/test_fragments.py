@@ -104,7 +104,7 @@ def test_a_sessions_signed_csrf_token_is_kept_and_still_accepted(app, make_membe
     import time
 
     from itsdangerous.timed import TimestampSigner
-    ana = make_member(handle="ana")
+    make_member(handle="ana")
     client = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       client.get("/auth/login").get_data(as_text=True)).group(1)
