@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Text, and_, bindparam, func, select, true, type_coerce
 
 from . import fragments, signals
-from .database import READ_METHODS, after_commit, prepared, run
+from .database import after_commit, prepared, run, wants_write
 from .extensions import db
 from .models import Activity, EmailPreference, HiddenContent, Member, Notification
 from .registry import ActivityKind, registry, shared_kind
@@ -136,7 +136,7 @@ def unread_for(member) -> int:
     on and the request only reads (nothing in it can have marked or added a notification since).
     Otherwise the count is asked for, without the switched-off modules' notifications."""
     known = getattr(member, "unread_all", None)
-    if known is not None and request.method in READ_METHODS and all(registry.enabled_map().values()):
+    if known is not None and not wants_write() and all(registry.enabled_map().values()):
         return known
     return unread_count(member.id)
 

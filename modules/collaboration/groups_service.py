@@ -500,8 +500,10 @@ def _near_clause(member):
     return or_(*clauses) if clauses else Group.id.is_(None)
 
 
-def my_memberships(member, statuses=("active", "pending", "invited")) -> list[tuple[Membership, Group]]:
-    """The member's memberships with their groups, open groups first, by name (read once per request)."""
+def my_memberships(member, statuses=("active", "pending", "invited")) -> list[tuple]:
+    """The member's memberships with their groups, open groups first, by name (read once per
+    request), as plain rows (``access.MembershipRow``, ``access.GroupRow``): change a membership
+    through ``membership()``."""
     from .access import memberships
 
     return [(m, group) for m, group in memberships(member) if m.status in statuses]
