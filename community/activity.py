@@ -300,10 +300,7 @@ class ActivityRenderer:
             # Shared by readers (community/fragments.py): the key holds all the template shows.
             key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
                    repr(activity.data), self.authenticated, kind.cache_key(activity, viewer), *self.reader)
-            parts = self.store.get(key)
-            if parts is None:
-                parts = fragments.split(_render_activity(kind, activity, mode, viewer, context or {}))
-                self.store.put(key, parts)
+            parts = self.store.kept(key, lambda: _render_activity(kind, activity, mode, viewer, context or {}))
             return fragments.fill(parts, {})  # kinds' templates leave no slot: a slot would fail here
         return _render_activity(kind, activity, mode, viewer, context or {})
 

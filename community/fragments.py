@@ -53,6 +53,15 @@ class FragmentCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def kept(self, key: tuple, render: Callable[[], str]) -> tuple[str, ...]:
+        """The fragment under ``key`` as its parts (see ``split``), rendered by ``render()`` and
+        kept on a miss."""
+        parts = self.get(key)
+        if parts is None:
+            parts = split(render())
+            self.put(key, parts)
+        return parts
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -99,12 +108,7 @@ def cached(key: tuple, render: Callable[[], str], store: FragmentCache | None = 
     """The fragment under ``key`` (with ``reader()`` added), rendered by ``render()`` on a miss,
     as its parts: literal, slot name, literal, slot name, ..., literal."""
     store = cache() if store is None else store  # an empty cache is falsy (__len__)
-    full = (*key, *reader())
-    parts = store.get(full)
-    if parts is None:
-        parts = split(render())
-        store.put(full, parts)
-    return parts
+    return store.kept((*key, *reader()), render)
 
 
 def split(html: str) -> tuple[str, ...]:

@@ -42,12 +42,11 @@ def cache() -> FragmentCache:
 
 
 def _render(post, relay_by, show_thread_link: bool, authenticated: bool, reactions: tuple,
-            counts: dict | None) -> tuple[str, ...]:
-    """The card's HTML cut at its slots: literal, slot name, literal, slot name, ..., literal."""
-    html = current_app.jinja_env.get_template(TEMPLATE).render(
+            counts: dict | None) -> str:
+    """The card's HTML, its reader's values left as slots."""
+    return current_app.jinja_env.get_template(TEMPLATE).render(
         post=post, relay_by=relay_by, show_thread_link=show_thread_link, authenticated=authenticated,
         reactions=reactions, counts=counts, slot=_slot)
-    return fragments.split(html)
 
 
 def post_card(post, viewer, mine: dict | None = None, reactions=(), counts: dict | None = None, relay_by=None,
@@ -95,11 +94,8 @@ class CardPage:
         relay_by = activity.actor if activity.verb == "influence.relay" else None
         comment = (activity.data or {}).get("comment") if relay_by is not None else None
         key = ("item", activity.id, activity.verb, comment)
-        frame = self.store.get(key)
-        if frame is None:
-            html = current_app.jinja_env.get_template(ITEM_TEMPLATE).render(activity=activity, card=_slot("card"))
-            frame = fragments.split(html)
-            self.store.put(key, frame)
+        frame = self.store.kept(key, lambda: current_app.jinja_env.get_template(ITEM_TEMPLATE).render(
+            activity=activity, card=_slot("card")))
         return "".join((frame[0], self.card(post, relay_by), frame[2]))
 
     def card(self, post, relay_by=None, show_thread_link: bool = True, counts: dict | None = None) -> str:
@@ -110,10 +106,8 @@ class CardPage:
                fragments.person(post.author), fragments.person(relay_by), bool(show_thread_link),
                self.authenticated, reactions,
                None if post_counts is None else tuple(post_counts.get(k, 0) for k in reactions), *self.reader)
-        parts = self.store.get(key)
-        if parts is None:
-            parts = _render(post, relay_by, show_thread_link, self.authenticated, reactions, post_counts)
-            self.store.put(key, parts)
+        parts = self.store.kept(key, lambda: _render(post, relay_by, show_thread_link, self.authenticated,
+                                                     reactions, post_counts))
         return self._fill(parts, post, self.mine.get(post.id, ()))
 
     def _fill(self, parts: tuple[str, ...], post, given) -> str:
