@@ -1,6 +1,7 @@
 """Joining and leaving: registration, login, logout, password reset, CSRF and rate limits."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -180,3 +181,49 @@ def test_a_request_that_leaves_the_session_alone_sets_no_cookie(app, client, mak
         response = client.get(path)
         assert response.status_code == 200, path
         assert "Set-Cookie" not in response.headers, path
+
+
+def test_a_verified_session_cookie_is_kept_but_still_checked(app, client, make_member, login, monkeypatch):
+    """community.web.KeptCookieSessionInterface: a cookie verified once is not verified again, a
+    changed cookie is verified (and refused), and the age limit still applies to a kept one."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from community import web
+
+    login(client, make_member(handle="kept"))
+    client.get("/")
+    assert client.get("/notifications").status_code == 200  # this cookie is now kept
+    verified = []
+    real_loads = URLSafeTimedSerializer.loads
+    monkeypatch.setattr(URLSafeTimedSerializer, "loads",
+                        lambda self, *a, **k: verified.append(1) or real_loads(self, *a, **k))
+    assert client.get("/notifications").status_code == 200
+    assert verified == []
+
+    cookie = client.get_cookie("session").value
+    forged = app.test_client()
+    forged.set_cookie("session", cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB"))
+    assert forged.get("/notifications").status_code == 302  # refused: to the login page
+    assert verified == [1]
+
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(web.time, "time", lambda: later)
+    assert client.get("/notifications").status_code == 302  # too old, kept or not
+
+
+def test_a_kept_session_is_never_shared_between_requests(app):
+    """Each request gets its own session: what one request changes is not seen by the next one
+    that sends the same cookie, and a payload holding a list (flashed messages) is not kept."""
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)
+    plain = serializer.dumps({"lang": "fr"})
+    with_list = serializer.dumps({"_flashes": [("info", "Bonjour")]})
+    for value in (plain, with_list):
+        with app.test_request_context("/", headers={"Cookie": f"session={value}"}) as ctx:
+            first = interface.open_session(app, ctx.request)
+            first["lang"] = "en"
+            first.setdefault("_flashes", []).append(("info", "Encore"))
+        with app.test_request_context("/", headers={"Cookie": f"session={value}"}) as ctx:
+            second = interface.open_session(app, ctx.request)
+        assert second.get("lang") in ("fr", None)
+        assert second.get("_flashes") in (None, [("info", "Bonjour")])
