@@ -13,6 +13,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from flask import g as flask_g
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -715,9 +717,14 @@ class _Shown:
         self.__dict__.update(values)
 
 
+def _memberships_read() -> dict:
+    """The memberships this request has read (access.memberships), by member id."""
+    return (flask_g.get("collaboration_memberships") or {}) if has_app_context() else {}
+
+
 def preload_activities(activities: list[Activity]) -> None:
-    """ActivityKind.preload for the groups' verbs: their groups and wall messages in two queries,
-    as plain values (what the template shows: the message's text, the group's name)."""
+    """ActivityKind.preload for the groups' verbs: their groups and wall messages in two queries at
+    most, as plain values (what the template shows: the message's text, the group's name)."""
     post_ids = {int(a.object_id) for a in activities
                 if a.object_type == WallPost.content_type and (a.object_id or "").isdigit()}
     posts_statement = prepared("collaboration.preload_posts", lambda: select(
@@ -727,10 +734,17 @@ def preload_activities(activities: list[Activity]) -> None:
              for row in run(posts_statement, {"ids": list(post_ids)})} if post_ids else {}
     group_ids = {p.group_id for p in posts.values()}
     group_ids |= {int((a.data or {}).get("group_id") or 0) for a in activities} - {0}
-    groups_statement = prepared("collaboration.preload_groups", lambda: select(Group.id, Group.name).where(
-        Group.id.in_(bindparam("ids", expanding=True))))
-    groups = {row.id: _Shown(id=row.id, name=row.name) for row in run(groups_statement, {"ids": list(group_ids)})} \
-        if group_ids else {}
+    # The reader's own groups were read with their memberships earlier in the request (their
+    # audiences choose the feed): only the other groups are asked for.
+    groups = {group.id: _Shown(id=group.id, name=group.name)
+              for rows in _memberships_read().values() for _membership, group in rows
+              if group.id in group_ids}
+    missing = group_ids.difference(groups)
+    if missing:
+        groups_statement = prepared("collaboration.preload_groups", lambda: select(Group.id, Group.name).where(
+            Group.id.in_(bindparam("ids", expanding=True))))
+        groups.update((row.id, _Shown(id=row.id, name=row.name))
+                      for row in run(groups_statement, {"ids": list(missing)}))
     for activity in activities:
         post = posts.get(int(activity.object_id)) if activity.object_type == WallPost.content_type \
             and (activity.object_id or "").isdigit() else None

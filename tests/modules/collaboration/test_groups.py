@@ -806,3 +806,31 @@ def test_audiences_of_many_members_match_each_members_own_in_one_query(app, make
         assert sorted(bulk[member.id]) == sorted(own)
     assert bulk[members[0].id] and not bulk[members[2].id]
     assert counter.count <= 3  # whatever the number of members
+
+
+def test_group_items_in_the_feed_take_their_group_from_the_readers_memberships(app, make_member, make_group,
+                                                                                visit):
+    """groups_service.preload_activities: the reader's groups were read with their memberships, so
+    the feed does not ask for them again; a group the reader is not in is still read and named."""
+    ana, bob = make_member(handle="ana"), make_member(handle="bob")
+    moderator = make_member(handle="modo", role="moderator")
+    group = make_group(ana, name="Atelier vélo")
+    _join(bob, group)
+    with app.test_request_context():
+        service.post_thread(db.session.get(CollaborationGroup, group.id), ana, "Sortie dimanche")
+    db.session.commit()
+    client = visit(bob)
+    client.get("/")
+    with QueryCounter(db.engine) as counter:
+        home = _page(client.get("/"))
+    assert "Sortie dimanche" in home and "Atelier vélo" in home
+    by_id = [s for s in counter.statements if "FROM collaboration_group \nWHERE collaboration_group.id IN" in s]
+    assert by_id == []
+    db.session.get(CollaborationGroup, group.id).name = "Atelier vélo du dimanche"
+    db.session.commit()
+    assert "Atelier vélo du dimanche" in _page(client.get("/"))
+    # a moderator who is not in the group reads its activity: the group is read and named
+    with QueryCounter(db.engine) as counter:
+        page = _page(visit(moderator).get(f"/collaboration/groups/{group.id}/activity"))
+    assert "Atelier vélo du dimanche" in page
+    assert [s for s in counter.statements if "FROM collaboration_group \nWHERE collaboration_group.id IN" in s]
