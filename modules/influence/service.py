@@ -313,16 +313,17 @@ class PostRow:
 
 
 def _post_columns(post=InfluencePost, author=Member):
-    """The columns a ``PostRow`` is built from, then whether the reader (bind parameter
-    ``viewer``) gave each reaction; select them with ``.outerjoin(author, author.id ==
+    """The columns a ``PostRow`` is built from, then the kinds of reaction the reader (bind
+    parameter ``viewer``) gave, as one comma-separated text (one probe of the reactions' primary
+    key per post, not one per kind); select them with ``.outerjoin(author, author.id ==
     post.author_id)``."""
     return (*post.__table__.c, author.id, author.handle, author.display_name, author.avatar, author.erased_at,
-            *(select(InfluenceReaction.post_id).where(
-                InfluenceReaction.post_id == post.id, InfluenceReaction.member_id == bindparam("viewer"),
-                InfluenceReaction.kind == kind).exists().label(f"given_{kind}") for kind in REACTIONS))
+            select(func.aggregate_strings(InfluenceReaction.kind, ",")).where(
+                InfluenceReaction.post_id == post.id, InfluenceReaction.member_id == bindparam("viewer"))
+            .scalar_subquery().label("given"))
 
 
-_POST_ROW_WIDTH = len(_POST_COLUMNS) + 5 + len(REACTIONS)
+_GIVEN = len(_POST_COLUMNS) + 5  # where the reader's reactions are, in a row of _post_columns()
 
 
 def _reactions_memo(viewer: int | None) -> dict | None:
@@ -339,8 +340,8 @@ def _post_from_row(row, memo: dict | None) -> PostRow:
     """A ``PostRow`` from the ``_post_columns()`` part of a row; the reader's reactions go to ``memo``."""
     post = PostRow(row)
     if memo is not None:
-        flags = row[len(_POST_COLUMNS) + 5:_POST_ROW_WIDTH]
-        memo[post.id] = {kind for kind, flag in zip(REACTIONS, flags, strict=True) if flag}
+        given = row[_GIVEN]
+        memo[post.id] = set(given.split(",")) if given else set()
     return post
 
 
