@@ -237,6 +237,13 @@ class ActivityRow:
     @data.setter
     def data(self, value) -> None:
         self._data = value
+        self._data_text = None  # no longer what was stored
+
+    def data_key(self) -> str:
+        """The data for a fragment's key: the stored JSON text itself, not decoded (see
+        ActivityRenderer.render)."""
+        text = self._data_text
+        return "j" + text if isinstance(text, str) else "r" + repr(self.data)
 
     @property
     def kind(self) -> str:
@@ -299,10 +306,18 @@ class ActivityRenderer:
         if kind is not None and kind.cache_key is not None and mode != "text":
             # Shared by readers (community/fragments.py): the key holds all the template shows.
             key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
-                   repr(activity.data), self.authenticated, kind.cache_key(activity, viewer), *self.reader)
+                   _data_key(activity), self.authenticated, kind.cache_key(activity, viewer), *self.reader)
             parts = self.store.kept(key, lambda: _render_activity(kind, activity, mode, viewer, context or {}))
             return fragments.fill(parts, {})  # kinds' templates leave no slot: a slot would fail here
         return _render_activity(kind, activity, mode, viewer, context or {})
+
+
+def _data_key(activity) -> str:
+    """An activity's data as part of a fragment's key: for a feed's ``ActivityRow``, the JSON text as
+    stored (an item whose template does not need its data is then never decoded); else the repr
+    of the value. The prefix keeps the two forms apart."""
+    key = getattr(activity, "data_key", None)
+    return key() if key is not None else "r" + repr(activity.data)
 
 
 def _render_activity(kind, activity: Activity, mode: str, viewer, context: dict) -> Markup:

@@ -176,3 +176,36 @@ def test_a_kept_widget_follows_its_data(app, make_member, visit):
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "Jardins en commun" in page and "Jardins partagés" not in page
+
+
+def test_a_feed_rows_item_follows_its_stored_data_without_decoding_it(app, make_member):
+    """A feed reads activities as ActivityRow: the key holds the data's JSON text as stored, so a
+    kept item is not decoded again, and a change of the data gives another key."""
+    from sqlalchemy import select
+
+    from community.activity import ActivityRenderer, ActivityRow, activity_row_columns
+    from community.models import Member
+
+    ana, bob = make_member(handle="ana"), make_member(handle="bob")
+    activity = publish(ana, "collaboration.proposal", ("collaboration.proposal", 1), audience="members",
+                       data={"title": "Des pistes cyclables"})
+
+    def render() -> tuple[str, ActivityRow]:
+        with app.test_request_context("/", headers={"Accept-Language": "en"}):
+            refresh()
+            row = db.session.execute(select(*activity_row_columns()).outerjoin(
+                Member, Member.id == Activity.actor_id).where(Activity.id == activity.id)).one()
+            item = ActivityRow(row)
+            html = str(ActivityRenderer(db.session.get(Member, bob.id)).render(item))
+            return html, item
+
+    first, _item = render()
+    assert "Des pistes cyclables" in first
+    again, item = render()
+    assert again == first
+    if db.engine.dialect.name == "sqlite":  # psycopg decodes JSON itself: there is no text to keep
+        assert not hasattr(item, "_data")  # kept: its data was never decoded
+    db.session.get(Activity, activity.id).data = {"title": "Des pistes cyclables partout"}
+    db.session.commit()
+    changed, _item = render()
+    assert "Des pistes cyclables partout" in changed
