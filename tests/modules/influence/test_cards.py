@@ -230,8 +230,8 @@ def test_home_page_queries_do_not_grow_with_the_page_or_the_data(app, make_membe
         post = make_post(friends[i % 3], f"Suite {i}")
         reader.post(f"/influence/posts/{post.id}/react", data={"kind": "like"})
     # The issue allows 8. Here the page makes 4 (the member with its unread count, module switches
-    # with settings, memberships, the feed with its posts; a feed with group items adds their
-    # groups): held so that a change that adds one shows.
+    # with settings, memberships, the feed with its posts; group items of the reader's own groups
+    # add nothing, see test_groups.py): held so that a change that adds one shows.
     assert count() == few <= 4
     # An announcement addressed to the member costs one query (their dismissals), no more.
     announcements.create(moderator, title="Réunion", body="Jeudi")
