@@ -8,6 +8,7 @@ process is seen by all of them on their next request.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
 from collections.abc import Callable, Iterable
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, has_app_context, has_request_context, request
-from sqlalchemy import JSON, Integer, cast, literal, null, select, type_coerce, union_all
+from sqlalchemy import JSON, Integer, String, Text, cast, func, literal, null, select, type_coerce, union_all
 
 from .database import prepared, run
 from .extensions import db
@@ -237,6 +238,37 @@ class Registry:
             if "terreau_settings" not in g:
                 g.terreau_settings = settings
         return flags, settings
+
+    # Separators for stored_columns(): control characters, which neither a module's slug, a
+    # setting's key (an identifier) nor JSON text (it escapes them) can hold.
+    _FIELD, _RECORD = "\x1f", "\x1e"
+
+    def stored_columns(self):
+        """The module switches and the stored settings as two text columns, for a statement that
+        runs anyway (the member's login: community.auth.service): the same rows as
+        ``read_stored``, one statement less per page. ``take_stored`` reads them back."""
+        switches = select(func.aggregate_strings(
+            ModuleState.name + "=" + cast(cast(ModuleState.enabled, Integer), String), ",")).scalar_subquery()
+        values = select(func.aggregate_strings(
+            Setting.module + self._FIELD + Setting.key + self._FIELD
+            + func.coalesce(cast(Setting.value, Text), "null"), self._RECORD)).scalar_subquery()
+        return switches.label("module_switches"), values.label("stored_settings")
+
+    def take_stored(self, switches: str | None, values: str | None) -> None:
+        """Keep for this request what ``stored_columns()`` read (as ``read_stored`` would have)."""
+        flags: dict[str, bool] = {}
+        for pair in switches.split(",") if switches else ():
+            name, _, flag = pair.partition("=")
+            flags[name] = flag == "1"
+        settings: dict[str, dict[str, Any]] = {}
+        for record in values.split(self._RECORD) if values else ():
+            module, key, text = record.split(self._FIELD, 2)
+            settings.setdefault(module, {})[key] = json.loads(text)
+        if has_request_context():
+            if "terreau_modules" not in g:
+                g.terreau_modules = self.effective(self._flags(flags))
+            if "terreau_settings" not in g:
+                g.terreau_settings = settings
 
     def effective(self, flags: dict[str, bool]) -> dict[str, bool]:
         """A module is on when its switch is on and every module it requires is on (worked out

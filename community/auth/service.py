@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import current_app, session
+from flask import current_app, g, has_request_context, session
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,6 +17,7 @@ from .. import signals
 from ..database import prepared
 from ..extensions import db, login_manager
 from ..models import ConsentRecord, Member, MemberSession, Notification, record
+from ..registry import registry
 from ..timeutil import utcnow
 
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -144,15 +145,27 @@ def _load_member(user_id: str) -> Member | None:
     member_id, _, sid = user_id.partition(":")
     if not member_id.isdigit() or not sid:
         return None
-    statement = prepared("auth.load_member", lambda: (
-        select(Member, select(func.count()).select_from(Notification).where(
-            Notification.member_id == Member.id, Notification.read_at.is_(None)).scalar_subquery())
-        .join(MemberSession, MemberSession.member_id == Member.id)
-        .where(Member.id == bindparam("member_id"), MemberSession.id == bindparam("sid"),
-               MemberSession.created_at >= bindparam("since"))))
+    # Unless this request has already read them, the module switches and stored settings come
+    # with the login too (every page needs them): one statement less (registry.stored_columns).
+    with_stored = has_request_context() and "terreau_modules" not in g
+
+    def build():
+        unread = select(func.count()).select_from(Notification).where(
+            Notification.member_id == Member.id, Notification.read_at.is_(None)).scalar_subquery()
+        stored = registry.stored_columns() if with_stored else ()
+        return (select(Member, unread, *stored)
+                .join(MemberSession, MemberSession.member_id == Member.id)
+                .where(Member.id == bindparam("member_id"), MemberSession.id == bindparam("sid"),
+                       MemberSession.created_at >= bindparam("since")))
+
+    statement = prepared(("auth.load_member", with_stored), build)
     row = db.session.execute(statement, {"member_id": int(member_id), "sid": sid,
                                          "since": utcnow() - current_app.permanent_session_lifetime}).first()
-    if row is None or not row[0].is_active:
+    if row is None:
+        return None
+    if with_stored:
+        registry.take_stored(row[2], row[3])
+    if not row[0].is_active:
         return None
     member = row[0]
     member.session_id = sid

@@ -227,3 +227,43 @@ def test_a_kept_session_is_never_shared_between_requests(app):
             second = interface.open_session(app, ctx.request)
         assert second.get("lang") in ("fr", None)
         assert second.get("_flashes") in (None, [("info", "Bonjour")])
+
+
+def test_the_login_reads_module_switches_and_settings_as_the_registry_would(app, client, make_member, login):
+    """community.auth.service._load_member brings the module switches and stored settings with the
+    member (registry.stored_columns): they must equal what registry.read_stored() reads, for any
+    JSON value, and then no other statement is needed for them in that request."""
+    from flask import g
+
+    from community.database import QueryCounter
+    from community.models.settings import ModuleState, Setting
+    from community.registry import registry
+    from community.settings import _all_stored
+
+    member = make_member(handle="reader")
+    login(client, member)
+    db.session.add_all([
+        ModuleState(name="coordination", enabled=False),
+        Setting(module="influence", key="probe", value={"texte": "é\u0001,=;\n", "n": [1, 2.5, None, True]}),
+        Setting(module="influence", key="nothing", value=None),
+        Setting(module="core", key="other", value="plain"),
+    ])
+    db.session.commit()
+    sid = db.session.scalar(select(MemberSession.id).where(MemberSession.member_id == member.id))
+    with app.test_request_context("/"):
+        loaded = service._load_member(f"{member.id}:{sid}")
+        assert loaded is not None and loaded.id == member.id
+        with QueryCounter(db.engine) as counter:
+            states, stored = dict(registry.enabled_map()), _all_stored()
+            assert registry.is_enabled("coordination") is False and registry.is_enabled("influence")
+        assert counter.count == 0
+        del g.terreau_modules, g.terreau_settings
+        flags, expected = registry.read_stored()
+        assert stored == expected and states == registry.effective(registry._flags(flags))
+        assert stored["influence"]["probe"] == {"texte": "é\u0001,=;\n", "n": [1, 2.5, None, True]}
+        db.session.remove()
+    # a refused session reads nothing for the registry: the request reads it the usual way
+    with app.test_request_context("/"):
+        assert service._load_member(f"{member.id}:not-a-session") is None
+        assert registry.is_enabled("coordination") is False
+        db.session.remove()
