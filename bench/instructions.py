@@ -36,6 +36,7 @@ from pathlib import Path
 
 from benchlib import (
     BENCH,
+    CSRF_RE,
     DEMO_PASSWORD,
     USER_AGENT,
     banner,
@@ -76,7 +77,8 @@ def child(target: str, requests: int, handle: str) -> None:
     client = app.test_client()
     headers = {"User-Agent": USER_AGENT}
     page = client.get("/auth/login", headers=headers).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    match = CSRF_RE.search(page)
+    token = match.group(1) or match.group(2)
     answer = client.post("/auth/login", data={"identifier": handle, "password": DEMO_PASSWORD, "csrf_token": token},
                          headers=headers)
     assert answer.status_code == 302, answer.status_code

@@ -237,13 +237,7 @@ class ActivityRow:
     @data.setter
     def data(self, value) -> None:
         self._data = value
-        self._data_text = None  # no longer what was stored
-
-    def data_key(self) -> str:
-        """The data for a fragment's key: the stored JSON text itself, not decoded (see
-        ActivityRenderer.render)."""
-        text = self._data_text
-        return "j" + text if isinstance(text, str) else "r" + repr(self.data)
+        self._data_text = None  # no longer what was stored (see _data_key)
 
     @property
     def kind(self) -> str:
@@ -316,8 +310,8 @@ def _data_key(activity) -> str:
     """An activity's data as part of a fragment's key: for a feed's ``ActivityRow``, the JSON text as
     stored (an item whose template does not need its data is then never decoded); else the repr
     of the value. The prefix keeps the two forms apart."""
-    key = getattr(activity, "data_key", None)
-    return key() if key is not None else "r" + repr(activity.data)
+    text = getattr(activity, "_data_text", None)
+    return "j" + text if isinstance(text, str) else "r" + repr(activity.data)
 
 
 def _render_activity(kind, activity: Activity, mode: str, viewer, context: dict) -> Markup:

@@ -232,12 +232,17 @@ class Registry:
                 flags[name] = bool(flag)
             else:
                 settings.setdefault(name, {})[key] = value
+        self._keep(flags, settings)
+        return flags, settings
+
+    def _keep(self, flags: dict[str, bool], settings: dict[str, dict[str, Any]]) -> None:
+        """Keep what was read where this request's readers look for it (``enabled_map``,
+        ``settings._all_stored``), unless already there."""
         if has_app_context():
             if "terreau_modules" not in g and has_request_context():
                 g.terreau_modules = self.effective(self._flags(flags))
             if "terreau_settings" not in g:
                 g.terreau_settings = settings
-        return flags, settings
 
     # Separators for stored_columns(): control characters, which neither a module's slug, a
     # setting's key (an identifier) nor JSON text (it escapes them) can hold.
@@ -264,11 +269,7 @@ class Registry:
         for record in values.split(self._RECORD) if values else ():
             module, key, text = record.split(self._FIELD, 2)
             settings.setdefault(module, {})[key] = json.loads(text)
-        if has_request_context():
-            if "terreau_modules" not in g:
-                g.terreau_modules = self.effective(self._flags(flags))
-            if "terreau_settings" not in g:
-                g.terreau_settings = settings
+        self._keep(flags, settings)
 
     def effective(self, flags: dict[str, bool]) -> dict[str, bool]:
         """A module is on when its switch is on and every module it requires is on (worked out

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -273,7 +271,6 @@ def init_app(app) -> None:
         return _error_response(500)
 
 
-
 class KeptCookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with each verified cookie kept per process.
 
@@ -289,8 +286,7 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
     _IMMUTABLE = (str, int, float, bool, bytes, type(None))
 
     def __init__(self):
-        self._kept: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept = fragments.FragmentCache(self.size)  # bounded, least recently used, thread-safe
 
     def open_session(self, app, request):
         value = request.cookies.get(self.get_cookie_name(app))
@@ -298,10 +294,7 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
             return super().open_session(app, request)
         key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), value)
         max_age = app.permanent_session_lifetime.total_seconds()
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
+        found = self._kept.get(key)
         if found is not None:
             if time.time() - found[0] <= max_age:
                 return self.session_class(found[1])
@@ -312,8 +305,5 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if all(isinstance(v, self._IMMUTABLE) for v in data.values()):
-            with self._lock:
-                self._kept[key] = (signed_at.timestamp(), dict(data))
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+            self._kept.put(key, (signed_at.timestamp(), dict(data)))
         return self.session_class(data)

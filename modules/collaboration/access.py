@@ -68,6 +68,11 @@ def memberships(member) -> list[tuple[MembershipRow, GroupRow]]:
     return cache[member.id]
 
 
+def memberships_read() -> dict[int, list[tuple[MembershipRow, GroupRow]]]:
+    """The memberships this request has already read (``memberships``), by member id."""
+    return (g.get("collaboration_memberships") or {}) if has_app_context() else {}
+
+
 def member_group_ids(member) -> set[int]:
     """Ids of the groups where ``member`` is an active member."""
     return {group.id for membership, group in memberships(member) if membership.status == "active"}

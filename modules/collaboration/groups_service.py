@@ -13,8 +13,6 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import g as flask_g
-from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +25,7 @@ from community.models import Activity, HiddenContent, Member
 from community.settings import module_setting
 from community.timeutil import utcnow
 
-from .access import forget_memberships, group_room, is_animator
+from .access import forget_memberships, group_room, is_animator, memberships_read
 from .models import CollaborationGroup, CollaborationLink, CollaborationMembership, CollaborationWallPost
 
 KINDS = ("thematic", "local")
@@ -717,11 +715,6 @@ class _Shown:
         self.__dict__.update(values)
 
 
-def _memberships_read() -> dict:
-    """The memberships this request has read (access.memberships), by member id."""
-    return (flask_g.get("collaboration_memberships") or {}) if has_app_context() else {}
-
-
 def preload_activities(activities: list[Activity]) -> None:
     """ActivityKind.preload for the groups' verbs: their groups and wall messages in two queries at
     most, as plain values (what the template shows: the message's text, the group's name)."""
@@ -737,7 +730,7 @@ def preload_activities(activities: list[Activity]) -> None:
     # The reader's own groups were read with their memberships earlier in the request (their
     # audiences choose the feed): only the other groups are asked for.
     groups = {group.id: _Shown(id=group.id, name=group.name)
-              for rows in _memberships_read().values() for _membership, group in rows
+              for rows in memberships_read().values() for _membership, group in rows
               if group.id in group_ids}
     missing = group_ids.difference(groups)
     if missing:
