@@ -9,12 +9,16 @@ readers never queue behind writers (WAL lets them read concurrently).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from .extensions import db
 
@@ -42,6 +46,169 @@ def run(statement, params: dict | None = None):
     if session.autoflush:
         session.flush()  # returns at once when nothing is pending
     return session.connection().execute(statement, params or {})
+
+
+class _Slot:
+    """A stand-in for one bound value while a statement's shape is worked out (``_Shape``)."""
+
+    __slots__ = ("name", "index")
+
+    def __init__(self, name: str, index: int | None):
+        self.name, self.index = name, index
+
+
+class _Shape:
+    """One statement compiled for one dialect and one length of each list parameter: its SQL, where
+    each value it sends comes from (a caller's parameter, an item of a list parameter, or a value
+    fixed in the statement) with its bind processor, and, once executed, each column's result
+    processor."""
+
+    __slots__ = ("sql", "names", "sources", "results")
+
+    def __init__(self, compiled, params: dict):
+        sample = {name: [_Slot(name, i) for i in range(len(value))] if isinstance(value, list | tuple)
+                  else _Slot(name, None) for name, value in params.items()}
+        state = compiled.construct_expanded_state(sample)
+        self.sql = state.statement
+        order = state.positiontup if state.positiontup is not None else list(state.parameters)
+        self.names = None if state.positiontup is not None else tuple(order)
+        processors = {**compiled._bind_processors, **state.processors}  # the fixed ones, the expanded ones
+        sources = []
+        for name in order:
+            value = state.parameters[name]
+            processor = processors.get(name)
+            if isinstance(value, _Slot):
+                sources.append((value.name, value.index, processor))
+            else:  # a value written in the statement: sent as it is, processed once here
+                sources.append((None, processor(value) if processor else value, None))
+        self.sources = tuple(sources)
+        self.results = None
+
+    def values(self, params: dict):
+        out = []
+        for name, index, processor in self.sources:
+            if name is None:
+                out.append(index)
+                continue
+            value = params[name] if index is None else params[name][index]
+            out.append(processor(value) if processor is not None else value)
+        return tuple(out) if self.names is None else dict(zip(self.names, out, strict=True))
+
+
+_SHAPES: dict = {}
+
+
+def rows(statement, params: dict | None = None) -> list[tuple]:
+    """``run(statement, params).all()`` as plain tuples, for the few statements every page runs
+    (the login, the memberships, the feed): the statement is compiled once per dialect and shape
+    (``_Shape``) and sent on the session's own DBAPI connection, in its transaction, with the
+    engine's cursor events (query counts) and its error handling. SQLAlchemy's execution path
+    (execution context, result metadata, row objects) cost several times the database's own work
+    on these pages (bench/http_pages.py). Statements whose SQL needs a value rendered in it fall
+    back to ``run()``."""
+    params = params or {}
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    conn = session.connection()
+    dialect = conn.dialect
+    lists = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
+    key = (id(statement), dialect.name, dialect.paramstyle, lists)
+    found = _SHAPES.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=dialect)
+        if len(_SHAPES) >= 512:  # only prepared statements come here: a few dozen shapes
+            _SHAPES.clear()
+        # the statement is kept with its shape: its id() cannot be reused while the entry lives
+        found = _SHAPES[key] = (statement, None if compiled.literal_execute_params else _Shape(compiled, params),
+                                compiled)
+    _kept, shape, compiled = found
+    if shape is None or conn._echo:  # a value rendered in the SQL, or the engine logs its statements
+        return [tuple(row) for row in run(statement, params)]
+    values = shape.values(params)
+    cursor = conn.connection.dbapi_connection.cursor()
+    sql = shape.sql
+    try:
+        if conn._has_events or conn.engine._has_events:
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
+        cursor.execute(sql, values)
+        fetched = cursor.fetchall()
+        if shape.results is None:
+            shape.results = tuple((i, p) for i, p in enumerate(
+                entry.type._cached_result_processor(dialect, description[1])
+                for entry, description in zip(compiled._result_columns, cursor.description, strict=True))
+                if p is not None)
+    except dialect.loaded_dbapi.Error as error:
+        conn._handle_dbapi_exception(error, sql, values, cursor, None)
+    finally:
+        cursor.close()
+    processors = shape.results
+    if not processors:
+        return [tuple(row) for row in fetched]
+    out = []
+    for row in fetched:
+        row = list(row)
+        for index, processor in processors:
+            row[index] = processor(row[index])
+        out.append(tuple(row))
+    return out
+
+
+class json_rows(FunctionElement):  # noqa: N801 - a SQL function, named like SQLAlchemy's
+    """The rows of a (correlated) subquery's ``columns`` as one JSON text, an array of arrays:
+    ``json_group_array(json_array(...))`` on SQLite, ``json_agg(json_build_array(...))`` on
+    PostgreSQL. It lets a statement that runs anyway (the member's login) bring a few rows of
+    another table without a statement of their own; ``json_rows_values`` decodes them. The database
+    escapes the text, so any value (a group's name) is safe. Only plain column types are allowed:
+    integers, text, booleans, dates and times."""
+
+    type = Text()
+    inherit_cache = True
+    name = "json_rows"
+
+    def __init__(self, *columns):
+        for column in columns:
+            if not isinstance(column.type, (Integer, String, Boolean, DateTime, Date)):
+                raise TypeError(f"json_rows cannot carry {column} ({column.type})")
+        super().__init__(*columns)
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element, compiler, **kw):
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element, compiler, **kw):
+    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
+
+
+def _json_decoder(column) -> Callable | None:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat  # SQLite's stored text, PostgreSQL's ISO form (with a T)
+    if isinstance(kind, Date):
+        return date.fromisoformat
+    if isinstance(kind, Boolean):
+        return bool  # SQLite gives 0 or 1
+    return None
+
+
+_JSON_DECODERS: dict[tuple, tuple] = {}
+
+
+def json_rows_values(value, columns: Sequence) -> list[tuple]:
+    """The rows ``json_rows(*columns)`` read, as tuples of Python values (datetimes, booleans),
+    as a statement selecting those columns would have given them."""
+    if value is None:  # PostgreSQL's json_agg of no row
+        return []
+    key = tuple(columns)
+    decoders = _JSON_DECODERS.get(key)
+    if decoders is None:
+        decoders = _JSON_DECODERS[key] = tuple(_json_decoder(column) for column in columns)
+    items = json.loads(value) if isinstance(value, str) else value
+    return [tuple(v if decode is None or v is None else decode(v) for decode, v in zip(decoders, item, strict=True))
+            for item in items]
 
 
 def wants_write() -> bool:
@@ -78,7 +245,15 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write() else "BEGIN")
+        # On the DBAPI connection: SQLAlchemy's execution path (exec_driver_sql) cost about 1.5 %
+        # of a page's CPU for this one word. Errors (a lock that stays taken) still come as
+        # SQLAlchemy's, which the error pages handle.
+        sql = "BEGIN IMMEDIATE" if wants_write() else "BEGIN"
+        dbapi_connection = conn.connection.dbapi_connection
+        try:
+            dbapi_connection.execute(sql)
+        except dbapi_connection.Error as error:  # sqlite3.Connection names its module's Error
+            conn._handle_dbapi_exception(error, sql, (), None, None)
 
 
 def after_commit(callback: Callable[[], None], session: Session | None = None) -> None:

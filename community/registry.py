@@ -11,7 +11,7 @@ import importlib
 import json
 import pkgutil
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,6 +152,11 @@ class Module:
     export_data: Callable[[Any], dict] | None = None  # a member's own data in this module, for their export
     exchange: Any = None  # its sections of the community file: a community.exchange.Exchange (docs/community-format.md)
     jobs: tuple[Job, ...] = ()  # periodic work (reminders…), run by community.jobs while the module is enabled
+    # Read with the member's login, the one statement every logged-in page runs: login_columns(
+    # member_id) gives scalar columns correlated to that column (e.g. database.json_rows of the
+    # member's rows), take_login(member_id, values) keeps their values for this request.
+    login_columns: Callable[[Any], tuple] | None = None
+    take_login: Callable[[int, tuple], None] | None = None
 
     def tables(self) -> list[str]:
         """The module's tables: every table whose name starts with ``<name>_``."""
@@ -164,6 +169,7 @@ class Registry:
     def __init__(self) -> None:
         self.modules: dict[str, Module] = {}
         self._effective: dict[tuple, dict[str, bool]] = {}
+        self._login_widths: tuple = ()
 
     def __iter__(self):
         return iter(self.modules.values())
@@ -247,6 +253,26 @@ class Registry:
     # Separators for stored_columns(): control characters, which neither a module's slug, a
     # setting's key (an identifier) nor JSON text (it escapes them) can hold.
     _FIELD, _RECORD = "\x1f", "\x1e"
+
+    def login_columns(self, member_id) -> tuple:
+        """Every module's ``login_columns(member_id)``, in load order, for the login's statement
+        (built once per process); ``take_login`` reads them back."""
+        columns: list = []
+        widths: list = []
+        for module in self.modules.values():
+            if module.login_columns is not None:
+                found = tuple(module.login_columns(member_id))
+                columns.extend(found)
+                widths.append((module, len(found)))
+        self._login_widths = tuple(widths)
+        return tuple(columns)
+
+    def take_login(self, member_id: int, values: Sequence) -> None:
+        """Give each module the values of its ``login_columns``, in the same order."""
+        start = 0
+        for module, width in self._login_widths:
+            module.take_login(member_id, tuple(values[start:start + width]))
+            start += width
 
     def stored_columns(self):
         """The module switches and the stored settings as two text columns, for a statement that

@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .. import signals
-from ..database import prepared
+from ..database import prepared, rows
 from ..extensions import db, login_manager
 from ..models import ConsentRecord, Member, MemberSession, Notification, record
 from ..registry import registry
@@ -141,7 +142,9 @@ def end_all_sessions(member_id: int) -> None:
 
 @login_manager.user_loader
 def _load_member(user_id: str) -> Member | None:
-    """The cookie names "<member id>:<session id>"; both must match a live session (one query)."""
+    """The cookie names "<member id>:<session id>"; both must match a live session. One statement,
+    which also brings what every page needs: the unread count, the module switches and stored
+    settings (unless already read), and the modules' ``login_columns`` (docs/modules.md)."""
     member_id, _, sid = user_id.partition(":")
     if not member_id.isdigit() or not sid:
         return None
@@ -153,25 +156,50 @@ def _load_member(user_id: str) -> Member | None:
         unread = select(func.count()).select_from(Notification).where(
             Notification.member_id == Member.id, Notification.read_at.is_(None)).scalar_subquery()
         stored = registry.stored_columns() if with_stored else ()
-        return (select(Member, unread, *stored)
+        return (select(*_MEMBER_COLUMNS, unread, *stored, *registry.login_columns(Member.id))
                 .join(MemberSession, MemberSession.member_id == Member.id)
                 .where(Member.id == bindparam("member_id"), MemberSession.id == bindparam("sid"),
                        MemberSession.created_at >= bindparam("since")))
 
     statement = prepared(("auth.load_member", with_stored), build)
-    row = db.session.execute(statement, {"member_id": int(member_id), "sid": sid,
-                                         "since": utcnow() - current_app.permanent_session_lifetime}).first()
-    if row is None:
+    found = rows(statement, {"member_id": int(member_id), "sid": sid,
+                             "since": utcnow() - current_app.permanent_session_lifetime})
+    if not found:
         return None
+    row = found[0]
+    width = len(_MEMBER_COLUMNS)
     if with_stored:
-        registry.take_stored(row[2], row[3])
-    if not row[0].is_active:
+        registry.take_stored(row[width + 1], row[width + 2])
+    member = _persistent_member(row[:width])
+    if not member.is_active:
         return None
-    member = row[0]
+    registry.take_login(member.id, row[width + (3 if with_stored else 1):])
     member.session_id = sid
     # Every page's header shows the unread count: read with the login, not in a query of its own
     # (community.activity.unread_for).
-    member.unread_all = row[1]
+    member.unread_all = row[width]
+    return member
+
+
+_MEMBER_COLUMNS = tuple(Member.__table__.c)
+_MEMBER_KEYS = tuple(Member.__mapper__.get_property_by_column(c).key for c in _MEMBER_COLUMNS)
+
+
+def _persistent_member(values) -> Member:
+    """The member of a login row as a persistent ORM object of this request's session, as a query
+    would have loaded it (forms change it and commit), without the ORM's loading of one row (about
+    a tenth of the home page's CPU: bench/http_pages.py). SQLAlchemy's public
+    ``make_transient_to_detached`` then ``Session.add`` make it persistent without SQL. If the
+    session already holds this member (a test's outer context), that object is returned, as a
+    query would have returned it."""
+    session = db.session()
+    existing = session.identity_map.get(Member.__mapper__.identity_key_from_primary_key((values[0],)))
+    if existing is not None:
+        return existing
+    member = Member.__mapper__.class_manager.new_instance()
+    member.__dict__.update(zip(_MEMBER_KEYS, values, strict=True))
+    make_transient_to_detached(member)
+    session.add(member)
     return member
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from community import signals
 from community.registry import Module, NavItem
 
+from . import access as _access
 from . import exchange as _exchange
 from . import models  # noqa: F401  (registers the collaboration_* tables)
 from . import probes as _probes
@@ -46,4 +47,7 @@ MODULE = Module(
     **PARTS.fields(),
     probes=_probes.PROBES,  # self-assessment (modules/collaboration/probes.py)
     exchange=_exchange.EXCHANGE,  # its sections of the community file (modules/collaboration/exchange.py)
+    # the member's memberships come with the login: every page reads them (access.memberships)
+    login_columns=_access.login_columns,
+    take_login=_access.take_login,
 )

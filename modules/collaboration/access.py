@@ -3,10 +3,12 @@ moderators); movement-wide content (no group) for every logged-in member. Shared
 
 from __future__ import annotations
 
-from flask import g, has_app_context
-from sqlalchemy import bindparam, func, select
+import unicodedata
 
-from community.database import prepared, run
+from flask import g, has_app_context
+from sqlalchemy import bindparam, select
+
+from community.database import json_rows, json_rows_values, prepared, rows
 from community.extensions import db
 
 from .models import CollaborationGroup, CollaborationMembership
@@ -45,27 +47,55 @@ class GroupRow:
 
 
 _MEMBERSHIP_WIDTH = len(MembershipRow.columns)
+_COLUMNS = (*CollaborationMembership.__table__.c, *CollaborationGroup.__table__.c)
+
+
+def name_order(name: str) -> str:
+    """A name's place in a list read by people: case and accents left out ("Éducation" before
+    "vélo"), as a dictionary would order them."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+
+
+def _kept(rows) -> list[tuple[MembershipRow, GroupRow]]:
+    """Membership rows (``_COLUMNS``) as pairs, open groups first, then by name (``name_order``).
+    Sorted here, not by the database: SQLite's lower() leaves "É" upper-case and sorts it after
+    "z", and both ways of reading them (the login's, a statement of their own) give one order."""
+    pairs = [(MembershipRow(row[:_MEMBERSHIP_WIDTH]), GroupRow(row[_MEMBERSHIP_WIDTH:])) for row in rows]
+    pairs.sort(key=lambda pair: (pair[1].archived_at is not None, name_order(pair[1].name), pair[1].id))
+    return pairs
 
 
 def memberships(member) -> list[tuple[MembershipRow, GroupRow]]:
     """All the member's memberships (any status) with their groups, open groups first, by name:
-    one query per request, shared by visibility checks, audiences, menus and the home block.
-    Plain values, not ORM objects: every page reads them, and the ORM's loading of the two objects
-    cost several times the query itself (bench/http_pages.py). Change memberships through the
-    ORM (``db.session.get(CollaborationMembership, (group_id, member_id))``), then call
-    ``forget_memberships()``."""
+    read once per request, shared by visibility checks, audiences, menus and the home block. For
+    the logged-in member they come with the login (``login_columns``); for anyone else, or once
+    forgotten, in one query. Plain values, not ORM objects: every page reads them, and the ORM's
+    loading of the two objects cost several times the query itself (bench/http_pages.py). Change
+    memberships through the ORM (``db.session.get(CollaborationMembership, (group_id, member_id))``),
+    then call ``forget_memberships()``."""
     if member is None or not getattr(member, "is_authenticated", False):
         return []
     cache = g.setdefault("collaboration_memberships", {}) if has_app_context() else {}
     if member.id not in cache:
         statement = prepared("collaboration.memberships", lambda: (
-            select(*CollaborationMembership.__table__.c, *CollaborationGroup.__table__.c)
-            .join(CollaborationGroup, CollaborationGroup.id == CollaborationMembership.group_id)
-            .where(CollaborationMembership.member_id == bindparam("member_id"))
-            .order_by(CollaborationGroup.archived_at.is_not(None), func.lower(CollaborationGroup.name))))
-        cache[member.id] = [(MembershipRow(row[:_MEMBERSHIP_WIDTH]), GroupRow(row[_MEMBERSHIP_WIDTH:]))
-                            for row in run(statement, {"member_id": member.id})]
+            select(*_COLUMNS).join(CollaborationGroup, CollaborationGroup.id == CollaborationMembership.group_id)
+            .where(CollaborationMembership.member_id == bindparam("member_id"))))
+        cache[member.id] = _kept(rows(statement, {"member_id": member.id}))
     return cache[member.id]
+
+
+def login_columns(member_id) -> tuple:
+    """Module.login_columns: the member's memberships with their groups, as ``json_rows``."""
+    return (select(json_rows(*_COLUMNS))
+            .join(CollaborationGroup, CollaborationGroup.id == CollaborationMembership.group_id)
+            .where(CollaborationMembership.member_id == member_id)
+            .scalar_subquery().label("collaboration_memberships"),)
+
+
+def take_login(member_id: int, values: tuple) -> None:
+    """Module.take_login: keep what ``login_columns`` read for this request's ``memberships``."""
+    if has_app_context():
+        g.setdefault("collaboration_memberships", {})[member_id] = _kept(json_rows_values(values[0], _COLUMNS))
 
 
 def memberships_read() -> dict[int, list[tuple[MembershipRow, GroupRow]]]:

@@ -30,6 +30,7 @@ from community.activity import (
     visible_audiences,
 )
 from community.database import prepared, run
+from community.database import rows as fetch_rows
 from community.extensions import db
 from community.markdown import render_markdown
 from community.models import Activity, Follow, HiddenContent, Member
@@ -439,7 +440,7 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
         params["groups"] = groups
     if direction != "first":
         params["cursor"] = after if after is not None else before
-    rows = run(_feed_statement(bool(groups), direction), params).all()
+    rows = fetch_rows(_feed_statement(bool(groups), direction), params)
     memo = _reactions_memo(member.id)
     items = []
     for row in rows:

@@ -834,3 +834,48 @@ def test_group_items_in_the_feed_take_their_group_from_the_readers_memberships(a
         page = _page(visit(moderator).get(f"/collaboration/groups/{group.id}/activity"))
     assert "Atelier vélo du dimanche" in page
     assert [s for s in counter.statements if "FROM collaboration_group \nWHERE collaboration_group.id IN" in s]
+
+
+def test_the_login_brings_the_readers_memberships_as_their_own_query_would(app, make_member, make_group, visit):
+    """Module.login_columns: the memberships come with the member's login (JSON the database
+    escapes) and read back as the memberships statement reads them: same values and types, same
+    order, awkward names included. The home page then needs no statement for them."""
+    from datetime import datetime
+
+    from flask import g
+
+    from community.database import json_rows_values
+    from community.models import Member
+    from modules.collaboration import access
+
+    ana, bob = make_member(handle="ana"), make_member(handle="bob")
+    names = ['Zèbre "rayé" \\ \x1f\x1e', "Éducation populaire", "atelier vélo", "Vélo à Lyon", "ÂGE d'or"]
+    groups = [make_group(ana, name=name) for name in names]
+    for group in groups[:4]:
+        _join(bob, group)
+    db.session.get(CollaborationGroup, groups[0].id).archived_at = datetime(2026, 3, 4, 5, 6, 7, 89)
+    db.session.get(CollaborationMembership, (groups[1].id, bob.id)).public = True
+    db.session.get(CollaborationMembership, (groups[2].id, bob.id)).status = "pending"
+    db.session.commit()
+    with app.test_request_context():
+        values = db.session.execute(select(*registry.login_columns(Member.id)).where(Member.id == bob.id)).one()
+        access.take_login(bob.id, tuple(values))
+        from_login = g.collaboration_memberships[bob.id]
+        access.forget_memberships()
+        from_query = access.memberships(bob)
+    as_values = [(vars(m), vars(group)) for m, group in from_login]
+    assert as_values == [(vars(m), vars(group)) for m, group in from_query]
+    # by name, accents and case left out; the archived group last (its name as stored: the service
+    # took the control characters out, the quotes and backslash stay)
+    assert [group.name for _m, group in from_login] == ["atelier vélo", "Éducation populaire", "Vélo à Lyon",
+                                                         'Zèbre "rayé" \\']
+    first = from_login[1]
+    assert first[0].public is True and isinstance(first[0].joined_at, datetime) and first[1].member_cap is None
+    assert from_login[3][1].archived_at == datetime(2026, 3, 4, 5, 6, 7, 89)
+    assert json_rows_values(None, ()) == []  # PostgreSQL's json_agg of no row is NULL
+    client = visit(bob)
+    client.get("/")
+    with QueryCounter(db.engine) as counter:
+        assert "Vélo à Lyon" in _page(client.get("/"))
+    assert not [s for s in counter.statements if "FROM collaboration_membership" in s.split("WHERE")[0]
+                and "json" not in s]
