@@ -726,7 +726,7 @@ def preload_activities(activities: list[Activity]) -> None:
     posts = {row.id: _Shown(id=row.id, group_id=row.group_id, body_html=row.body_html, deleted_at=row.deleted_at)
              for row in run(posts_statement, {"ids": list(post_ids)})} if post_ids else {}
     group_ids = {p.group_id for p in posts.values()}
-    group_ids |= {int((a.data or {}).get("group_id") or 0) for a in activities} - {0}
+    group_ids |= {_group_of(a) for a in activities} - {0}
     # The reader's own groups were read with their memberships earlier in the request (their
     # audiences choose the feed): only the other groups are asked for.
     groups = {group.id: _Shown(id=group.id, name=group.name)
@@ -742,8 +742,15 @@ def preload_activities(activities: list[Activity]) -> None:
         post = posts.get(int(activity.object_id)) if activity.object_type == WallPost.content_type \
             and (activity.object_id or "").isdigit() else None
         activity.obj = post
-        group_id = post.group_id if post is not None else int((activity.data or {}).get("group_id") or 0)
-        activity.group = groups.get(group_id)
+        activity.group = groups.get(post.group_id if post is not None else _group_of(activity))
+
+
+def _group_of(activity) -> int:
+    """The group an activity is about: the object of a group's verbs (joined, created), else the
+    ``group_id`` of its data (0 if none). A feed item's data is then not decoded just for this."""
+    if activity.object_type == Group.content_type and (activity.object_id or "").isdigit():
+        return int(activity.object_id)
+    return int((activity.data or {}).get("group_id") or 0)
 
 
 # --- settings, export, erasure -------------------------------------------------------------------

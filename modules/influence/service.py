@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
+from community import fragments
 from community.activity import (
     ActivityRow,
     Person,
@@ -32,6 +33,7 @@ from community.activity import (
 from community.database import prepared, run
 from community.database import rows as fetch_rows
 from community.extensions import db
+from community.fragments import FragmentCache
 from community.markdown import render_markdown
 from community.models import Activity, Follow, HiddenContent, Member
 from community.registry import registry
@@ -371,17 +373,21 @@ def _group_audiences(member: Member) -> list[str]:
     return [a for a in visible_audiences(member) if a not in ("public", "members") and not a.startswith("member:")]
 
 
-def feed_filter(member: Member, group_audiences: list[str] | None = None, *, member_id=None):
+def feed_filter(member: Member, group_audiences: list[str] | None = None, *, member_id=None, floor=None):
     """The home feed: what followed members and oneself do (any enabled module), what is posted in
-    one's groups, and what mentions or answers oneself. ``member_id`` may be a bind parameter."""
+    one's groups, and what mentions or answers oneself. ``member_id`` may be a bind parameter;
+    ``floor`` (a bind parameter), the lowest activity id wanted, is put in each branch, where the
+    indexes can use it as a range."""
     member_id = member.id if member_id is None else member_id
     people = select(Follow.followed_id).where(Follow.follower_id == member_id).union_all(select(member_id))
     group_audiences = _group_audiences(member) if group_audiences is None else group_audiences
+    newer = (Activity.id >= floor,) if floor is not None else ()
     # coalesce(): the audience test must not use the audience index, so that the planner walks
     # the (actor_id, id, audience) index of the few people followed instead (measured: 100 ms → 1 ms).
-    clauses = [and_(Activity.actor_id.in_(people), func.coalesce(Activity.audience, "").in_(("public", "members")))]
+    clauses = [and_(Activity.actor_id.in_(people), func.coalesce(Activity.audience, "").in_(("public", "members")),
+                    *newer)]
     if isinstance(group_audiences, BindParameter) or group_audiences:
-        clauses.append(Activity.audience.in_(group_audiences))
+        clauses.append(and_(Activity.audience.in_(group_audiences), *newer))
     return or_(*clauses)
 
 
@@ -391,16 +397,18 @@ _FEED_STATEMENTS: dict[tuple, object] = {}
 
 
 def _feed_statement(has_groups: bool, direction: str):
-    """The feed page's statement for one shape (groups or not, first page, older or newer, modules
-    switched off), built once with bound parameters: SQLAlchemy then reuses its cache key and
-    compiled form instead of rebuilding them from a new tree on every page view."""
+    """The feed page's statement for one shape (groups or not; first page, first page from a floor,
+    older or newer; modules switched off), built once with bound parameters: SQLAlchemy then
+    reuses its cache key and compiled form instead of rebuilding them from a new tree on every
+    page view."""
     disabled = tuple(m.name for m in registry if not registry.is_enabled(m.name))
     key = (has_groups, direction, disabled)
     statement = _FEED_STATEMENTS.get(key)
     if statement is None:
         groups = bindparam("groups", expanding=True) if has_groups else []
+        floor = bindparam("floor", type_=db.Integer) if direction == "floor" else None
         window = select(Activity.id).where(
-            feed_filter(None, groups, member_id=bindparam("member_id", type_=db.Integer)),
+            feed_filter(None, groups, member_id=bindparam("member_id", type_=db.Integer), floor=floor),
             enabled_module_filter(Activity.module))
         if direction == "after":
             window = window.where(Activity.id > bindparam("cursor")).order_by(Activity.id.asc())
@@ -424,6 +432,12 @@ def _feed_statement(has_groups: bool, direction: str):
     return statement
 
 
+def _floors() -> FragmentCache:
+    """Per member, the lowest activity id of their last full first page (``home_feed``): this
+    process's own, bounded, lost on restart."""
+    return fragments.cache("influence_feed_floors")
+
+
 def home_feed(member: Member, *, before: int | None = None, after: int | None = None, limit: int = FEED_PAGE):
     """A page of the member's home feed, newest first (keyset on the activity id), preloaded.
 
@@ -432,15 +446,32 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
     ids alone, for ``limit + HIDDEN_SLACK`` candidates, and only these candidates are loaded whole
     and checked against moderation (hidden content): 5.6 ms → about 1 ms on SQLite. When more than
     the slack of them are hidden, the page is read again with the exact query (rare: one query more).
-    """
+
+    The first page starts from a floor when this process has shown the member a full first page
+    before: only activities from the lowest id of that page on are read, each index walked from
+    there (0.13 ms → 0.03 ms on SQLite at 350,000 activities). The page stays exact: when at least
+    a window's worth of rows lie above the floor, they are the newest of all, as nothing below the
+    floor is newer; when fewer do (an unfollow, a deletion, a module switched off), the page is
+    read again without it (one query more)."""
     groups = _group_audiences(member)
     direction = "after" if after is not None else "before" if before is not None else "first"
-    params = {"member_id": member.id, "window": limit + HIDDEN_SLACK, "viewer": member.id}
+    window = limit + HIDDEN_SLACK
+    params = {"member_id": member.id, "window": window, "viewer": member.id}
     if groups:
         params["groups"] = groups
     if direction != "first":
         params["cursor"] = after if after is not None else before
-    rows = fetch_rows(_feed_statement(bool(groups), direction), params)
+    rows = None
+    if direction == "first":
+        floor = _floors().get((member.id,))
+        if floor is not None:
+            rows = fetch_rows(_feed_statement(bool(groups), "floor"), {**params, "floor": floor[0]})
+            if len(rows) < window:
+                rows = None
+    if rows is None:
+        rows = fetch_rows(_feed_statement(bool(groups), direction), params)
+    if direction == "first" and len(rows) == window:
+        _floors().put((member.id,), (rows[-1][0],))  # newest first: the last row has the lowest id
     memo = _reactions_memo(member.id)
     items = []
     for row in rows:
@@ -450,7 +481,7 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
         if activity.verb in POST_VERBS:
             activity.obj = _post_from_row(row[_HIDDEN + 1:], memo) if row[_HIDDEN + 1] is not None else None
         items.append(activity)
-    if len(items) < limit and len(rows) == limit + HIDDEN_SLACK:
+    if len(items) < limit and len(rows) == window:
         exact = select(Activity).where(feed_filter(member, groups), enabled_module_filter(Activity.module),
                                        hidden_filter(Activity.object_type, Activity.object_id))
         items = list(db.session.scalars(keyset(exact, Activity.id, before=before, after=after).limit(limit)))

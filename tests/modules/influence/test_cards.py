@@ -13,6 +13,7 @@ from sqlalchemy import select
 from community.database import QueryCounter
 from community.extensions import db
 from community.members.service import follow
+from community.models import Activity
 from modules.influence import cards, service
 from modules.influence.models import InfluencePost
 
@@ -274,3 +275,65 @@ def test_the_feed_of_a_member_of_several_groups(app, make_member, make_post, vis
             assert len(service.home_feed(me)) == 3 and service.home_feed(other) == []  # not in these groups
     finally:
         module.audiences, module.post_audiences = saved
+
+
+def test_the_first_page_read_from_a_floor_is_the_exact_page(app, make_member, make_post):
+    """home_feed remembers the lowest id of a full first page and reads the next first page from
+    there: whatever changed since (new posts, an unfollow, hidden posts, a new follow), the page
+    is the one the whole feed gives, with one query more only when the floor leaves too few rows."""
+    from community.members.service import unfollow
+    from community.moderation.service import set_hidden
+
+    me, ana, bob, cleo, moderator = (make_member(), make_member(), make_member(), make_member(),
+                                     make_member(role="moderator"))
+    follow(me, ana)
+    follow(me, bob)
+    old = [make_post(bob, f"Ancien {i}") for i in range(6)]
+    for i in range(40):
+        make_post(ana, f"Ana {i}")
+
+    def page(limit: int = 10) -> tuple[list[int], int]:
+        """The first page's activity ids, and the statements that read the feed."""
+        with app.test_request_context(), QueryCounter(db.engine) as counter:
+            ids = [a.id for a in service.home_feed(me, limit=limit)]
+        return ids, len([s for s in counter.statements if "FROM activity" in s])
+
+    def exact() -> list[int]:
+        kept = dict(service._floors()._items)
+        service._floors().clear()
+        ids = page()[0]
+        service._floors().clear()
+        service._floors()._items.update(kept)  # the floor as it was before this check
+        return ids
+
+    def activity_of(post) -> int:
+        return db.session.scalar(select(Activity.id).where(Activity.verb == "influence.post",
+                                                           Activity.object_id == str(post.id)))
+
+    first, _count = page()
+    floor = service._floors().get((me.id,))  # a full window: its lowest id is kept (below the page's)
+    assert floor is not None and floor[0] < min(first)
+    assert page() == (first, 1)
+    for i in range(3):
+        make_post(bob, f"Nouveau {i}")
+    ids, count = page()
+    assert ids == exact() and count == 1  # from the floor: one statement
+    unfollow(me, ana)  # most rows above the floor go: read again without it
+    db.session.commit()
+    ids, count = page()
+    assert ids == exact() and count == 2
+    assert {activity_of(old[0]), activity_of(old[5])} <= set(ids)  # bob's old posts, below the floor
+    follow(me, ana)
+    follow(me, cleo)
+    db.session.commit()
+    page()
+    newer = [make_post(cleo, f"Cléo {i}") for i in range(4)]
+    ids, count = page()
+    assert ids == exact() and count == 1 and {activity_of(p) for p in newer} <= set(ids)
+    shown = [db.session.get(Activity, activity_id) for activity_id in ids]
+    posts = [int(a.object_id) for a in shown if a.verb == "influence.post"]
+    assert len(posts) > service.HIDDEN_SLACK
+    for post_id in posts[:service.HIDDEN_SLACK + 1]:  # more hidden than the slack, above the floor
+        set_hidden("influence.post", post_id, True, moderator, "règle 1")
+    ids, _count = page()
+    assert ids == exact() and len(ids) == 10
