@@ -234,6 +234,14 @@ class ActivityRow:
             self._data = json.loads(text) if isinstance(text, str) else text
             return self._data
 
+    def datum(self, key: str):
+        """``data.get(key)``, without decoding the JSON text when the key is not in it (a feed's
+        kinds look for keys most items do not have)."""
+        text = self._data_text
+        if isinstance(text, str) and f'"{key}"' not in text:
+            return None
+        return (self.data or {}).get(key)
+
     @data.setter
     def data(self, value) -> None:
         self._data = value
@@ -242,6 +250,14 @@ class ActivityRow:
     @property
     def kind(self) -> str:
         return self.verb.split(".", 1)[1] if "." in self.verb else self.verb
+
+
+def datum(activity, key: str):
+    """``activity.data.get(key)`` for an ``Activity`` or an ``ActivityRow`` (which may not need to
+    decode its data for it: ``ActivityRow.datum``)."""
+    if isinstance(activity, ActivityRow):
+        return activity.datum(key)
+    return (activity.data or {}).get(key)
 
 
 def activity_row_columns():

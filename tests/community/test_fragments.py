@@ -209,3 +209,26 @@ def test_a_feed_rows_item_follows_its_stored_data_without_decoding_it(app, make_
     db.session.commit()
     changed, _item = render()
     assert "Des pistes cyclables partout" in changed
+
+
+def test_a_datum_of_a_feed_row_is_read_without_decoding_when_absent(app, make_member):
+    """community.activity.datum: a key absent from the stored JSON text is None at once; a present
+    one is read from the decoded data, for an ActivityRow as for an Activity."""
+    from sqlalchemy import select
+
+    from community.activity import ActivityRow, activity_row_columns, datum
+    from community.models import Member
+
+    ana = make_member(handle="ana")
+    activity = publish(ana, "collaboration.group_joined", ("collaboration.group", 7), audience="members",
+                       data={"group_id": 7, "note": 'a "target_id" inside a value'})
+    with app.test_request_context("/"):
+        row = ActivityRow(db.session.execute(select(*activity_row_columns()).outerjoin(
+            Member, Member.id == Activity.actor_id).where(Activity.id == activity.id)).one())
+        assert datum(row, "target_id") is None and datum(row, "group_id") == 7
+        if db.engine.dialect.name == "sqlite":
+            fresh = ActivityRow(db.session.execute(select(*activity_row_columns()).outerjoin(
+                Member, Member.id == Activity.actor_id).where(Activity.id == activity.id)).one())
+            assert datum(fresh, "absent") is None and not hasattr(fresh, "_data")  # never decoded
+        assert datum(db.session.get(Activity, activity.id), "group_id") == 7
+        assert datum(row, "note") == 'a "target_id" inside a value'

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from community.activity import datum
 from community.extensions import db
 from community.ratelimits import limited
 from community.registry import ActivityKind, ContentKind, ContentRef, HomeWidget, NavItem
@@ -175,7 +176,7 @@ def _cache_key(activity, viewer) -> tuple:
     post = getattr(activity, "obj", None)
     return ((group.id, group.name) if group is not None else None,
             (post.id, post.body_html, post.deleted_at is not None) if post is not None else None,
-            viewer.is_authenticated and viewer.id == (activity.data or {}).get("target_id"))
+            viewer.is_authenticated and viewer.id == datum(activity, "target_id"))
 
 
 def _kind(label=None) -> ActivityKind:
