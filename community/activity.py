@@ -301,7 +301,7 @@ class ActivityRenderer:
     (the reader, the fragment cache, the language and zone) is looked up once, not per item: a
     feed page renders about 20."""
 
-    __slots__ = ("viewer", "mode", "authenticated", "store", "reader")
+    __slots__ = ("viewer", "mode", "authenticated", "store", "reader", "kinds")
 
     def __init__(self, viewer=None, mode: str = "feed"):
         self.viewer = viewer = viewer or current_user._get_current_object()
@@ -309,16 +309,27 @@ class ActivityRenderer:
         self.authenticated = bool(viewer.is_authenticated)
         self.store = fragments.cache()
         self.reader = fragments.reader()
+        self.kinds: dict[str, ActivityKind | None] = {}  # by verb, for this page
 
     def render(self, activity, context: dict | None = None) -> Markup:
-        kind = registry.activity_kind(activity.verb)
+        return Markup(self.html(activity, context))
+
+    def html(self, activity, context: dict | None = None) -> str:
+        """``render`` as a plain string (already escaped), for a caller that joins many."""
+        verb = activity.verb
+        try:
+            kind = self.kinds[verb]
+        except KeyError:
+            kind = self.kinds[verb] = registry.activity_kind(verb)
         viewer, mode = self.viewer, self.mode
         if kind is not None and kind.cache_key is not None and mode != "text":
             # Shared by readers (community/fragments.py): the key holds all the template shows.
-            key = ("activity", activity.id, activity.verb, mode, fragments.person(activity.actor),
+            key = ("activity", activity.id, verb, mode, fragments.person(activity.actor),
                    _data_key(activity), self.authenticated, kind.cache_key(activity, viewer), *self.reader)
             parts = self.store.kept(key, lambda: _render_activity(kind, activity, mode, viewer, context or {}))
-            return fragments.fill(parts, {})  # kinds' templates leave no slot: a slot would fail here
+            if len(parts) != 1:
+                raise ValueError(f"{verb}: an activity's template leaves no slot")  # none to fill here
+            return parts[0]
         return _render_activity(kind, activity, mode, viewer, context or {})
 
 

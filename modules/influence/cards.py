@@ -89,8 +89,9 @@ class CardPage:
         post = getattr(activity, "obj", None)
         if activity.verb not in POST_VERBS or post is None or post.deleted_at is not None:
             if self._activities is None:
-                self._activities = ActivityRenderer(self.viewer)
-            return self._activities.render(activity, {"mine": self.mine, "reactions": self.reactions})
+                self._activities = (ActivityRenderer(self.viewer), {"mine": self.mine, "reactions": self.reactions})
+            renderer, context = self._activities
+            return renderer.html(activity, context)
         relay_by = activity.actor if activity.verb == "influence.relay" else None
         comment = (activity.data or {}).get("comment") if relay_by is not None else None
         key = ("item", activity.id, activity.verb, comment)

@@ -481,12 +481,13 @@ def home_feed(member: Member, *, before: int | None = None, after: int | None = 
         if activity.verb in POST_VERBS:
             activity.obj = _post_from_row(row[_HIDDEN + 1:], memo) if row[_HIDDEN + 1] is not None else None
         items.append(activity)
+        if len(items) == limit:  # the rest of the window was only there in case some were hidden
+            break
     if len(items) < limit and len(rows) == window:
         exact = select(Activity).where(feed_filter(member, groups), enabled_module_filter(Activity.module),
                                        hidden_filter(Activity.object_type, Activity.object_id))
         items = list(db.session.scalars(keyset(exact, Activity.id, before=before, after=after).limit(limit)))
         return preload(items)
-    items = items[:limit]
     preload([a for a in items if a.verb not in POST_VERBS])  # the posts came with the rows
     return items
 
