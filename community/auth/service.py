@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -192,11 +192,14 @@ def _persistent_member(values) -> Member:
     ``make_transient_to_detached`` then ``Session.add`` make it persistent without SQL. If the
     session already holds this member (a test's outer context), that object is returned, as a
     query would have returned it."""
+    mapper = Member.__mapper__
+    if not mapper.configured:  # the first work of a new process may be a login (a socket's)
+        configure_mappers()
     session = db.session()
-    existing = session.identity_map.get(Member.__mapper__.identity_key_from_primary_key((values[0],)))
+    existing = session.identity_map.get(mapper.identity_key_from_primary_key((values[0],)))
     if existing is not None:
         return existing
-    member = Member.__mapper__.class_manager.new_instance()
+    member = mapper.class_manager.new_instance()
     member.__dict__.update(zip(_MEMBER_KEYS, values, strict=True))
     make_transient_to_detached(member)
     session.add(member)

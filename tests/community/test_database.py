@@ -108,3 +108,35 @@ def test_json_rows_refuse_columns_json_cannot_carry_back():
 
     with pytest.raises(TypeError):
         json_rows(Activity.id, Activity.data)  # JSON in JSON would come back as text
+
+
+def test_a_new_process_whose_first_work_is_a_login_loads_the_member(app, make_member, tmp_path):
+    """In a new process the ORM's mappers are configured by the first ORM work. The login builds
+    its member without an ORM query (the lean path) and may come first (a socket's connect runs no
+    before_request): it must still give a member. (Building the login statement configures them
+    today; _persistent_member checks, so that this stays true if that changes.)"""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from community.models import MemberSession
+
+    ana = make_member(handle="ana")
+    db.session.add(MemberSession(id="first-work", member_id=ana.id))
+    db.session.commit()
+    script = (
+        "import sys\n"
+        "from community import create_app\n"
+        "from community.auth.service import _load_member\n"
+        "from community.models import Member\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {str(db.engine.url.render_as_string(hide_password=False))!r}, "
+        f"'SECRET_KEY': 'x', 'INSTANCE_PATH': {str(tmp_path / 'instance')!r}}})\n"
+        "assert not Member.__mapper__.configured\n"
+        "with app.test_request_context('/'):\n"
+        f"    member = _load_member('{ana.id}:first-work')\n"
+        "    print(member.handle, member.display_name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ana", "Ana"]
