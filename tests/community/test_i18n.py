@@ -190,3 +190,21 @@ def test_form_errors_follow_the_english_choice(client):
         "password": "lilas-sous-la-pluie-42", "consent": "y",
     })
     assert "Use 3 to 30 lower-case letters, digits or underscores." in response.get_data(as_text=True)
+
+
+def test_templates_follow_a_forced_language_then_the_requests_again(app):
+    """community.i18n.translations keeps the catalog per locale: a force_locale block (an e-mail
+    in its recipient's language) translates in that language, the page around it in its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ _('Home') }} {{ ngettext('%(num)d member', '%(num)d members', 2) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        before = render_template_string(template)
+        with force_locale("en"):
+            forced = render_template_string(template)
+            with force_locale("fr"):
+                nested = render_template_string(template)
+        after = render_template_string(template)
+    assert before.startswith("Accueil") and after == before and nested == before
+    assert forced == "Home 2 members"
