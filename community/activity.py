@@ -21,7 +21,7 @@ from . import fragments, signals
 from .database import after_commit, prepared, run, wants_write
 from .extensions import db
 from .models import Activity, EmailPreference, HiddenContent, Member, Notification
-from .registry import ActivityKind, registry, shared_kind
+from .registry import ActivityKind, Module, registry, shared_kind
 
 CORE_KINDS: dict[str, ActivityKind] = {
     "core.follow": shared_kind("activity/core_follow.html", _l("Someone follows you")),
@@ -379,6 +379,8 @@ def module_audiences_of(member_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = {member_id: [] for member_id in member_ids}
     members = None
     for module in registry.enabled():
+        if module.audiences is Module.audiences:  # the default: no audience of its own
+            continue
         if module.audiences_of_many is not None:
             for member_id, audiences in module.audiences_of_many(member_ids).items():
                 result.setdefault(member_id, []).extend(audiences)

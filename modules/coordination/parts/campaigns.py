@@ -18,12 +18,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy import select
 from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from community.activity import email_enabled, set_email_enabled
 from community.extensions import db
 from community.forms import add_errors, error_messages
+from community.models import Member
+from community.models.member import ROLE_RANK
 from community.parts import Part
 from community.ratelimits import limited
 from community.registry import Job, NavItem, shared_kind
@@ -562,6 +565,19 @@ def audiences(member):
     return [service.ORGANISERS_AUDIENCE] if service.is_staff(member) else []
 
 
+def audiences_of_many(member_ids: list[int]) -> dict[int, list[str]]:
+    """audiences() for many members, one query per 500 ids (the bridging scores read thousands;
+    without it the core loads every one of them as an ORM object): the active organisers and up."""
+    staff = [role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK[service.STAFF_ROLE]]
+    result: dict[int, list[str]] = {}
+    for start in range(0, len(member_ids), 500):
+        for (member_id,) in db.session.execute(select(Member.id).where(
+                Member.id.in_(member_ids[start:start + 500]), Member.role.in_(staff),
+                Member.suspended_at.is_(None), Member.erased_at.is_(None))):
+            result[member_id] = [service.ORGANISERS_AUDIENCE]
+    return result
+
+
 def _nav(member):
     if not member.is_authenticated:
         return ()
@@ -591,6 +607,7 @@ PART = Part(
     settings={"shift_reminder_hours": 24},
     jobs=(Job("coordination.shift_reminders", timedelta(minutes=5), _reminders),),
     audiences=audiences,
+    audiences_of_many=audiences_of_many,
     seed_demo=service.seed_demo,
     export_data=service.export_data,
 )

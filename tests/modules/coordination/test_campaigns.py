@@ -283,3 +283,26 @@ def test_nav_lists_the_parts(visit, make_member):
     assert page.status_code == 200
     for path in (b"/coordination/kits/", b"/coordination/campaigns/", b"/coordination/mine"):
         assert path in page.data
+
+
+def test_the_organisers_audience_of_many_members_matches_each_members_own(app, make_member):
+    """The bulk form (the bridging scores read thousands of reactors) agrees with audiences(member)
+    and reads no member as a whole ORM object."""
+    from datetime import datetime
+
+    from community.activity import module_audiences_of
+    from community.database import QueryCounter
+    from modules.coordination.parts.campaigns import audiences
+
+    members = [make_member(), make_member(role="organiser"), make_member(role="admin"),
+               make_member(role="moderator"), make_member(role="organiser")]
+    members[4].suspended_at = datetime(2026, 1, 1)
+    db.session.commit()
+    ids = [m.id for m in members]
+    with QueryCounter(db.engine) as counter:
+        bulk = module_audiences_of(ids)
+    for member in members:
+        own = list(audiences(member))
+        assert [a for a in bulk[member.id] if a.startswith("coordination:")] == own
+    assert [bool(audiences(m)) for m in members] == [False, True, True, True, False]
+    assert not [s for s in counter.statements if "member.password_hash" in s]
