@@ -151,3 +151,56 @@ def test_empty_bridging_page_and_widget(client, make_member, login):
     assert "No conversation has been appreciated across circles yet." in client.get(
         "/influence/bridging").get_data(as_text=True)
     assert "Bringing circles together" in client.get("/").get_data(as_text=True)
+
+
+def test_an_expired_ranking_is_served_while_one_thread_computes_the_next(app, make_member):
+    """ranking.cached: the first value is computed by the caller; an expired one is still given
+    while a single background thread (own app context, reading without the write lock) computes
+    the next; a forget() during that refresh is not undone by it."""
+    import threading
+    import time
+
+    from sqlalchemy import func, select
+
+    from community.database import wants_write
+    from community.models import Member
+
+    make_member()
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def compute():
+        calls.append((threading.current_thread().name, wants_write(),
+                      db.session.scalar(select(func.count()).select_from(Member))))
+        if len(calls) > 1:
+            started.set()
+            assert release.wait(10)
+        return [len(calls)]
+
+    def settled(expected) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if ranking._cache.get(key, (0, None))[1] == expected and not ranking._refreshing:
+                return True
+            time.sleep(0.01)
+        return False
+
+    key = ("test-refresh",)
+    assert ranking.cached(key, compute, ttl=0) == [1]  # computed here
+    assert ranking.cached(key, compute, ttl=0) == [1]  # expired: the old value, a refresh starts
+    assert started.wait(10)
+    assert ranking.cached(key, compute, ttl=0) == [1] and len(calls) == 2  # one refresh at a time
+    release.set()
+    assert settled([2])
+    name, writing, members = calls[1]
+    assert name.startswith("terreau-ranking") and writing is False and members == 1
+    started.clear()
+    release.clear()
+    assert ranking.cached(key, compute, ttl=0) == [2]  # expired again: another refresh starts
+    assert started.wait(10)
+    ranking.forget(key)  # e.g. a post hidden meanwhile
+    release.set()
+    deadline = time.monotonic() + 10
+    while ranking._refreshing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert key not in ranking._cache  # the refresh begun before forget() was not stored
