@@ -93,6 +93,12 @@ def app(database_url, tmp_path, config_overrides):
     settings.update(config_overrides)
     app = create_app(settings)
     app.extensions["terreau_has_members"] = True  # skip the first-run redirect unless a test wants it
+    # Rankings are cached per process (modules/influence/ranking.py), and refreshed in the
+    # background once expired: a value left by an earlier test's app would be served here, and
+    # its refresh's statements would land in this test's query counts.
+    from modules.influence import ranking
+
+    ranking.clear_cache()
     app.test_client_class = CommittingClient
     with app.app_context():
         # The test's own context reads without SQLite's write lock, and CommittingClient ends its
