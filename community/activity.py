@@ -328,7 +328,7 @@ class ActivityRenderer:
                    _data_key(activity), self.authenticated, kind.cache_key(activity, viewer), *self.reader)
             parts = self.store.kept(key, lambda: _render_activity(kind, activity, mode, viewer, context or {}))
             if len(parts) != 1:
-                raise ValueError(f"{verb}: an activity's template leaves no slot")  # none to fill here
+                raise ValueError(f"{verb}: an activity's template must leave no slot")  # none is filled here
             return parts[0]
         return _render_activity(kind, activity, mode, viewer, context or {})
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from community.activity import enabled_module_filter, hidden_filter, preload, publish
+from community.activity import datum, enabled_module_filter, hidden_filter, preload, publish
 from community.database import prepared, run
 from community.extensions import db
 from community.markdown import render_markdown
@@ -750,7 +750,7 @@ def _group_of(activity) -> int:
     ``group_id`` of its data (0 if none). A feed item's data is then not decoded just for this."""
     if activity.object_type == Group.content_type and (activity.object_id or "").isdigit():
         return int(activity.object_id)
-    return int((activity.data or {}).get("group_id") or 0)
+    return int(datum(activity, "group_id") or 0)
 
 
 # --- settings, export, erasure -------------------------------------------------------------------
